@@ -1,0 +1,197 @@
+/**
+ * API-server defaulting and validation for the built-in kinds that matter to the simulator (what a real server adds
+ * to a pod, StatefulSet, Service, Namespace or Secret on create and update), so objects read back look like a real
+ * cluster's.
+ */
+import type { KubeObject } from '../../../src/kube/kube.ts';
+import type { ResourceDef } from './resources.ts';
+import { invalid, type FieldCause } from './kube-status.ts';
+import { deepEqual } from './patch.ts';
+
+type Obj = Record<string, unknown>;
+
+function isObject(value: unknown): value is Obj {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function setDefault(target: Obj, key: string, value: unknown): void {
+  if (target[key] === undefined) target[key] = value;
+}
+
+/** Defaults of a PodSpec (pods and workload templates). */
+export function defaultPodSpec(spec: Obj): void {
+  setDefault(spec, 'restartPolicy', 'Always');
+  setDefault(spec, 'terminationGracePeriodSeconds', 30);
+  setDefault(spec, 'dnsPolicy', 'ClusterFirst');
+  setDefault(spec, 'securityContext', {});
+  setDefault(spec, 'schedulerName', 'default-scheduler');
+  for (const list of ['containers', 'initContainers']) {
+    const containers = spec[list];
+    if (!Array.isArray(containers)) continue;
+    for (const c of containers) {
+      if (!isObject(c)) continue;
+      const image = typeof c.image === 'string' ? c.image : '';
+      const tag = image.includes('@') ? 'digest' : (image.split('/').at(-1) ?? '').split(':')[1];
+      setDefault(c, 'imagePullPolicy', tag === undefined || tag === 'latest' ? 'Always' : 'IfNotPresent');
+      setDefault(c, 'terminationMessagePath', '/dev/termination-log');
+      setDefault(c, 'terminationMessagePolicy', 'File');
+      setDefault(c, 'resources', {});
+      if (Array.isArray(c.ports)) for (const p of c.ports) if (isObject(p)) setDefault(p, 'protocol', 'TCP');
+    }
+  }
+}
+
+let nextClusterIp = 10;
+
+/** Applies the defaults a real API server (and its admission plugins) adds on create; status reset on create. */
+export function applyCreateDefaults(resource: ResourceDef, object: KubeObject): void {
+  const key = resource.group === '' ? resource.kind : `${resource.group}/${resource.kind}`;
+  const spec = isObject(object.spec) ? object.spec : undefined;
+  switch (key) {
+    case 'Pod': {
+      const s = spec ?? (object.spec = {}) as Obj;
+      defaultPodSpec(s as Obj);
+      setDefault(s as Obj, 'serviceAccountName', 'default');
+      setDefault(s as Obj, 'serviceAccount', (s as Obj).serviceAccountName);
+      setDefault(s as Obj, 'enableServiceLinks', true);
+      setDefault(s as Obj, 'priority', 0);
+      setDefault(s as Obj, 'preemptionPolicy', 'PreemptLowerPriority');
+      setDefault(s as Obj, 'tolerations', [
+        { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
+        { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
+      ]);
+      object.status = { phase: 'Pending', qosClass: 'BestEffort' };
+      break;
+    }
+    case 'apps/StatefulSet': {
+      const s = (spec ?? (object.spec = {})) as Obj;
+      setDefault(s, 'replicas', 1);
+      setDefault(s, 'podManagementPolicy', 'OrderedReady');
+      setDefault(s, 'updateStrategy', { type: 'RollingUpdate', rollingUpdate: { partition: 0 } });
+      const strategy = s.updateStrategy as Obj;
+      if (strategy.type === 'RollingUpdate') setDefault(strategy, 'rollingUpdate', { partition: 0 });
+      if (isObject(strategy.rollingUpdate)) setDefault(strategy.rollingUpdate, 'partition', 0);
+      setDefault(s, 'revisionHistoryLimit', 10);
+      setDefault(s, 'persistentVolumeClaimRetentionPolicy', { whenDeleted: 'Retain', whenScaled: 'Retain' });
+      const template = isObject(s.template) ? s.template : undefined;
+      if (template && isObject(template.spec)) defaultPodSpec(template.spec);
+      object.status = { replicas: 0, availableReplicas: 0 };
+      break;
+    }
+    case 'apps/Deployment':
+    case 'apps/ReplicaSet':
+    case 'apps/DaemonSet': {
+      const template = spec && isObject(spec.template) ? spec.template : undefined;
+      if (template && isObject(template.spec)) defaultPodSpec(template.spec);
+      if (spec && key !== 'apps/DaemonSet') setDefault(spec, 'replicas', 1);
+      object.status = {};
+      break;
+    }
+    case 'Service': {
+      const s = (spec ?? (object.spec = {})) as Obj;
+      setDefault(s, 'type', 'ClusterIP');
+      setDefault(s, 'sessionAffinity', 'None');
+      if (s.clusterIP === undefined) {
+        const n = nextClusterIp++;
+        s.clusterIP = `10.96.${Math.floor(n / 250) % 250}.${(n % 250) + 1}`;
+      }
+      setDefault(s, 'clusterIPs', [s.clusterIP]);
+      setDefault(s, 'ipFamilies', ['IPv4']);
+      setDefault(s, 'ipFamilyPolicy', 'SingleStack');
+      setDefault(s, 'internalTrafficPolicy', 'Cluster');
+      if (Array.isArray(s.ports)) {
+        for (const p of s.ports) {
+          if (!isObject(p)) continue;
+          setDefault(p, 'protocol', 'TCP');
+          setDefault(p, 'targetPort', p.port);
+        }
+      }
+      object.status = { loadBalancer: {} };
+      break;
+    }
+    case 'Namespace':
+      object.spec = { finalizers: ['kubernetes'], ...(spec ?? {}) };
+      object.status = { phase: 'Active' };
+      object.metadata.labels = { ...(object.metadata.labels ?? {}), 'kubernetes.io/metadata.name': object.metadata.name };
+      break;
+    case 'Secret':
+      if (object.type === undefined) object.type = 'Opaque';
+      foldStringData(object);
+      break;
+    case 'apiextensions.k8s.io/CustomResourceDefinition':
+      object.status = {};
+      break;
+    default:
+      if (resource.statusSubresource) delete object.status;
+  }
+}
+
+/** Defaults that also apply on update (the API server defaults every write). */
+export function applyUpdateDefaults(resource: ResourceDef, object: KubeObject): void {
+  if (resource.group === '' && resource.kind === 'Pod' && isObject(object.spec)) defaultPodSpec(object.spec);
+  if (resource.group === '' && resource.kind === 'Secret') foldStringData(object);
+  if (resource.group === 'apps' && isObject(object.spec) && isObject(object.spec.template) && isObject(object.spec.template.spec)) {
+    defaultPodSpec(object.spec.template.spec);
+  }
+}
+
+function foldStringData(secret: KubeObject): void {
+  if (!isObject(secret.stringData)) return;
+  const data = isObject(secret.data) ? secret.data : {};
+  for (const [k, v] of Object.entries(secret.stringData)) data[k] = Buffer.from(String(v)).toString('base64');
+  secret.data = data;
+  delete secret.stringData;
+}
+
+const dns1123Subdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** Validation of a new object: name present and well formed, pods with containers and images. */
+export function validateCreate(resource: ResourceDef, object: KubeObject): void {
+  const name = object.metadata.name;
+  const causes: FieldCause[] = [];
+  if (!name) {
+    causes.push({ field: 'metadata.name', reason: 'FieldValueRequired', message: 'Required value: name or generateName is required' });
+  } else if (!dns1123Subdomain.test(name) || name.length > 253) {
+    causes.push({
+      field: 'metadata.name',
+      reason: 'FieldValueInvalid',
+      message: `Invalid value: "${name}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`,
+    });
+  }
+  if (resource.group === '' && resource.kind === 'Pod') {
+    const spec = isObject(object.spec) ? object.spec : {};
+    const containers = Array.isArray(spec.containers) ? spec.containers : [];
+    if (containers.length === 0) causes.push({ field: 'spec.containers', reason: 'FieldValueRequired', message: 'Required value' });
+    containers.forEach((c, i) => {
+      if (!isObject(c) || !c.name) causes.push({ field: `spec.containers[${i}].name`, reason: 'FieldValueRequired', message: 'Required value' });
+      if (!isObject(c) || !c.image) causes.push({ field: `spec.containers[${i}].image`, reason: 'FieldValueRequired', message: 'Required value' });
+    });
+  }
+  if (causes.length > 0) throw invalid(resource.group, resource.kind, name ?? '', causes);
+}
+
+/**
+ * Pod spec updates are limited as in Kubernetes: only container images, activeDeadlineSeconds, tolerations
+ * (additions) and — for the scheduler/kubelet of the simulator — a first nodeName may change.
+ */
+export function validatePodUpdate(oldPod: KubeObject, newPod: KubeObject): void {
+  const mask = (spec: unknown): Obj => {
+    const s = structuredClone(isObject(spec) ? spec : {});
+    for (const list of ['containers', 'initContainers']) {
+      if (Array.isArray(s[list])) for (const c of s[list] as unknown[]) if (isObject(c)) delete c.image;
+    }
+    delete s.activeDeadlineSeconds;
+    delete s.tolerations;
+    delete s.terminationGracePeriodSeconds;
+    return s;
+  };
+  const before = mask(oldPod.spec);
+  const after = mask(newPod.spec);
+  if (!before.nodeName && after.nodeName) before.nodeName = after.nodeName;
+  if (deepEqual(before, after)) return;
+  throw invalid('', 'Pod', newPod.metadata.name, [{
+    field: 'spec',
+    reason: 'FieldValueForbidden',
+    message: 'Forbidden: pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)',
+  }]);
+}

@@ -35,12 +35,15 @@ export interface HttpAnswer {
   text: string;
 }
 
-/** No answer was received: `connection` (refused, reset, stream dropped, TLS failed, malformed HTTP) or `timeout`. */
+/**
+ * No answer was received: `connection` (refused, reset, stream dropped, malformed HTTP), `tls` (a certificate was
+ * refused, by us or by the server: retrying cannot help) or `timeout`.
+ */
 export class HttpNoAnswerError extends Error {
-  readonly kind: 'connection' | 'timeout';
+  readonly kind: 'connection' | 'tls' | 'timeout';
   readonly timeoutMs?: number;
 
-  constructor(kind: 'connection' | 'timeout', message: string, options: { cause?: unknown; timeoutMs?: number } = {}) {
+  constructor(kind: 'connection' | 'tls' | 'timeout', message: string, options: { cause?: unknown; timeoutMs?: number } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'HttpNoAnswerError';
     this.kind = kind;
@@ -187,11 +190,19 @@ async function send(pool: Pool, target: HttpTarget, exchange: HttpExchange): Pro
       throw new HttpNoAnswerError('timeout', `no answer from ${target.description} within ${timeoutMs} ms`, { timeoutMs });
     }
     if (error instanceof undiciErrors.InvalidArgumentError) throw error;
-    throw new HttpNoAnswerError('connection', `cannot reach ${target.description}: ${(error as Error)?.message ?? String(error)}`, {
+    throw new HttpNoAnswerError(isCertificateError(error) ? 'tls' : 'connection', `cannot reach ${target.description}: ${(error as Error)?.message ?? String(error)}`, {
       cause: error,
     });
   } finally {
     clearTimeout(timer);
     callerSignal?.removeEventListener('abort', onCallerAbort);
   }
+}
+
+/** OpenSSL's verification failures and the server's certificate alerts (`ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED`). */
+const CERTIFICATE_ERROR_CODE = /CERT|SELF_SIGNED|UNABLE_TO_GET_ISSUER|UNABLE_TO_VERIFY/;
+
+function isCertificateError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && CERTIFICATE_ERROR_CODE.test(code);
 }

@@ -44,6 +44,14 @@ export class PdConnectionError extends PdError {
   }
 }
 
+/** TLS with PD failed on a certificate: PD's was not trusted or did not name the host, or PD refused ours. */
+export class PdTlsError extends PdConnectionError {
+  constructor(request: PdRequestRef, cause: unknown) {
+    super(request, cause, `PD request failed: ${request.method} ${request.path}: TLS with ${request.target} failed: ${describeCause(cause)}`);
+    this.name = 'PdTlsError';
+  }
+}
+
 /** No answer from PD within the per-request timeout. */
 export class PdTimeoutError extends PdConnectionError {
   readonly timeoutMs: number;

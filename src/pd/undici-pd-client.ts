@@ -21,6 +21,7 @@ import {
   PdResponseError,
   PdStoreNotFoundError,
   PdTimeoutError,
+  PdTlsError,
   PdUnavailableError,
   type PdAnswer,
   type PdRequestRef,
@@ -101,7 +102,7 @@ export function createPdClient(target: HttpTarget, options: PdClientOptions = {}
         failure = responseError(ref, answer, request.storeId);
       } catch (error) {
         if (!(error instanceof HttpNoAnswerError)) throw error;
-        failure = error.kind === 'timeout' ? new PdTimeoutError(ref, error.timeoutMs ?? timeoutMs, error) : new PdConnectionError(ref, error.cause ?? error);
+        failure = noAnswerError(ref, error, timeoutMs);
       }
       if (request.retry === 'once' || attempt >= policy.retries || !isTransient(failure)) throw failure;
       await sleep(backoffDelayMs(attempt, policy), request.signal);
@@ -239,8 +240,20 @@ function responseError(ref: PdRequestRef, answer: HttpAnswer, storeId: number | 
   return new PdResponseError(ref, pdAnswer);
 }
 
+function noAnswerError(ref: PdRequestRef, error: HttpNoAnswerError, timeoutMs: number): PdConnectionError {
+  switch (error.kind) {
+    case 'timeout':
+      return new PdTimeoutError(ref, error.timeoutMs ?? timeoutMs, error);
+    case 'tls':
+      return new PdTlsError(ref, error.cause ?? error);
+    case 'connection':
+      return new PdConnectionError(ref, error.cause ?? error);
+  }
+}
+
 /** Worth another attempt: no answer, no PD leader, overload, or a 5xx that is not one of PD's definite answers. */
 function isTransient(error: PdError): boolean {
+  if (error instanceof PdTlsError) return false;
   if (error instanceof PdConnectionError) return true;
   if (!(error instanceof PdResponseError)) return false;
   if (error instanceof PdNotBootstrappedError || error instanceof PdStoreNotFoundError || error instanceof PdLeaderTransferPausedError) {

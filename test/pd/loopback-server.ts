@@ -16,6 +16,8 @@ export interface RecordedRequest {
   contentType: string | undefined;
   /** Common name of the client certificate, when the server asked for one and got it. */
   clientCertCommonName?: string;
+  /** The protocol ALPN settled on for a TLS connection (`http/1.1`), `false` when none was negotiated. */
+  alpnProtocol?: string | false;
 }
 
 export type Reply =
@@ -39,6 +41,8 @@ export interface LoopbackTls {
   cert: string;
   /** CA that client certificates must chain to; with it, the server requires one. */
   clientCa?: string;
+  /** ALPN protocols the server offers, in preference order (e.g. `['h2', 'http/1.1']`, as PD's gRPC+HTTP port does). */
+  alpnProtocols?: string[];
 }
 
 export async function startLoopbackServer(
@@ -63,6 +67,7 @@ export async function startLoopbackServer(
       if (typeof socket.getPeerCertificate === 'function') {
         const cn = socket.getPeerCertificate()?.subject?.CN;
         if (typeof cn === 'string') recorded.clientCertCommonName = cn;
+        recorded.alpnProtocol = socket.alpnProtocol;
       }
       requests.push(recorded);
       Promise.resolve(handler(recorded)).then(
@@ -92,6 +97,7 @@ export async function startLoopbackServer(
           key: options.tls.key,
           cert: options.tls.cert,
           ...(options.tls.clientCa ? { ca: options.tls.clientCa, requestCert: true, rejectUnauthorized: true } : {}),
+          ...(options.tls.alpnProtocols ? { ALPNProtocols: options.tls.alpnProtocols } : {}),
         },
         listener,
       )

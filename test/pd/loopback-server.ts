@@ -67,7 +67,7 @@ export async function startLoopbackServer(
       if (typeof socket.getPeerCertificate === 'function') {
         const cn = socket.getPeerCertificate()?.subject?.CN;
         if (typeof cn === 'string') recorded.clientCertCommonName = cn;
-        recorded.alpnProtocol = socket.alpnProtocol;
+        recorded.alpnProtocol = socket.alpnProtocol ?? false;
       }
       requests.push(recorded);
       Promise.resolve(handler(recorded)).then(

@@ -24,6 +24,8 @@ export interface HttpExchange {
   path: string;
   /** A JSON body, sent with `Content-Type: application/json`. */
   jsonBody?: string;
+  /** The Accept header; default JSON, then text. */
+  accept?: string;
   /** The whole exchange (connect, headers, body) must finish within this. */
   timeoutMs: number;
   signal?: AbortSignal;
@@ -172,7 +174,7 @@ async function send(pool: Pool, target: HttpTarget, exchange: HttpExchange): Pro
   const onCallerAbort = () => controller.abort(callerSignal?.reason);
   callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
   try {
-    const headers: Record<string, string> = { accept: 'application/json, text/plain;q=0.9, */*;q=0.8' };
+    const headers: Record<string, string> = { accept: exchange.accept ?? 'application/json, text/plain;q=0.9, */*;q=0.8' };
     if (exchange.jsonBody !== undefined) headers['content-type'] = 'application/json';
     const response = await pool.request({
       method: exchange.method,

@@ -1,3 +1,5 @@
+import { describeError } from '../describe-error.ts';
+
 /**
  * Typed failures of the PD client. Every message names the HTTP method and path and either PD's own message
  * (`PD request failed with status 500: POST /pd/api/v1/schedulers: [PD:core:ErrStoreNotFound]store 99 not found`)
@@ -36,7 +38,7 @@ export class PdError extends Error {
 export class PdConnectionError extends PdError {
   constructor(request: PdRequestRef, cause: unknown, message?: string) {
     super(
-      message ?? `PD request failed: ${request.method} ${request.path}: cannot reach ${request.target}: ${describeCause(cause)}`,
+      message ?? `PD request failed: ${request.method} ${request.path}: cannot reach ${request.target}: ${describeError(cause)}`,
       request,
       { cause },
     );
@@ -47,7 +49,7 @@ export class PdConnectionError extends PdError {
 /** TLS with PD failed on a certificate: PD's was not trusted or did not name the host, or PD refused ours. */
 export class PdTlsError extends PdConnectionError {
   constructor(request: PdRequestRef, cause: unknown) {
-    super(request, cause, `PD request failed: ${request.method} ${request.path}: TLS with ${request.target} failed: ${describeCause(cause)}`);
+    super(request, cause, `PD request failed: ${request.method} ${request.path}: TLS with ${request.target} failed: ${describeError(cause)}`);
     this.name = 'PdTlsError';
   }
 }
@@ -137,7 +139,7 @@ export class PdProtocolError extends PdError {
 
   constructor(request: PdRequestRef, status: number, body: string, cause: unknown) {
     super(
-      `PD request failed: ${request.method} ${request.path}: unexpected answer (status ${status}): ${describeCause(cause)}`,
+      `PD request failed: ${request.method} ${request.path}: unexpected answer (status ${status}): ${describeError(cause)}`,
       request,
       { cause },
     );
@@ -145,13 +147,4 @@ export class PdProtocolError extends PdError {
     this.status = status;
     this.body = body;
   }
-}
-
-function describeCause(cause: unknown): string {
-  if (cause instanceof Error) {
-    const code = (cause as { code?: unknown }).code;
-    const text = cause.message === '' ? cause.name : cause.message;
-    return typeof code === 'string' && !text.includes(code) ? `${text} (${code})` : text;
-  }
-  return String(cause);
 }

@@ -1,0 +1,42 @@
+import { Help, type Config, type Interfaces } from '@oclif/core';
+import type { CliOutput } from './runtime.ts';
+
+/** How help names the tool: kubectl runs the `kubectl-tikv` binary for `kubectl tikv`. */
+export const DISPLAY_BIN = 'kubectl tikv';
+
+/**
+ * oclif's help, reading `kubectl tikv …` instead of the binary's name, written to the runtime's stdout, and with the
+ * global flags listed on the root page (oclif shows them only per command).
+ */
+export class KubectlTikvHelp extends Help {
+  readonly #out: CliOutput;
+  readonly #globalFlags: Record<string, Interfaces.Flag<unknown>>;
+
+  constructor(config: Config, out: CliOutput, globalFlags: Record<string, unknown>) {
+    // A view of the config whose `bin` is what users type; everything else reads through to the real config.
+    const view = Object.create(config, { bin: { value: DISPLAY_BIN, enumerable: true } }) as Config;
+    super(view, { maxWidth: Math.max(60, Math.min(out.columns ?? 100, 120)), stripAnsi: true, hideAliasesFromRoot: true });
+    this.#out = out;
+    this.#globalFlags = globalFlags as Record<string, Interfaces.Flag<unknown>>;
+  }
+
+  protected override log(...args: string[]): void {
+    this.#out.write(`${args.join(' ')}\n`);
+  }
+
+  protected override async showRootHelp(): Promise<void> {
+    await super.showRootHelp();
+    // Flags with a short form first, as oclif orders them (its list renderer trims the first row's indent).
+    const rows = Object.entries(this.#globalFlags)
+      .filter(([, flag]) => !flag.hidden)
+      .sort(([a, x], [b, y]) => Number(!x.char) - Number(!y.char) || a.localeCompare(b))
+      .map(([name, flag]) => {
+        const value = flag.type === 'option' ? `=${flag.helpValue ?? (flag.options ? flag.options.join('|') : 'VALUE')}` : '';
+        const label = `${flag.char ? `-${flag.char}, ` : '    '}--${name}${value}`;
+        return [label, flag.description?.split('\n')[0]];
+      });
+    this.log(this.section('GLOBAL FLAGS (before or after the command)', this.renderList(rows, { indentation: 2, stripAnsi: true })));
+    this.log('');
+    this.log(`Run '${DISPLAY_BIN} COMMAND --help' for the flags of a command.`);
+  }
+}

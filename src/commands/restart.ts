@@ -1,0 +1,48 @@
+import { Args, Flags } from '@oclif/core';
+import { BaseCommand, helpSuggestion } from '../cli/base-command.ts';
+import { operationFlags } from '../cli/global-flags.ts';
+import { resolveGlobalOptions, resolveStepOptions } from '../cli/global-options.ts';
+import { isInteractive, requireConfirmationPossible } from '../cli/interactive.ts';
+import { serviceNotImplemented } from '../cli/service-not-implemented.ts';
+import { UsageError } from '../errors.ts';
+import type { RestartOptions } from '../services/restart-options.ts';
+
+/** `kubectl tikv restart [POD …]`: graceful restart, one store at a time. */
+export default class RestartCommand extends BaseCommand {
+  static override usage = 'restart [POD...] [--all] [flags]';
+  static override summary = 'Gracefully restart TiKV pods, one store at a time, leaders evicted first.';
+  static override description = `For each pod: health gates → evict leaders → wait for 0 → delete the pod → pod Ready → store Up with a new start time → remove the scheduler → leaders come back. Without POD in a terminal, pick from a list; --all restarts the whole cluster (resumable: run the same command again to continue).`;
+  static override examples = [
+    { description: 'Restart one TiKV pod', command: '<%= config.bin %> restart basic-tikv-1' },
+    { description: 'Rolling restart of every store, in CI', command: '<%= config.bin %> restart --all --yes -n tidb' },
+    { description: 'Pick the pods from a list', command: '<%= config.bin %> restart' },
+  ];
+  static override args = {
+    pods: Args.string({ multiple: true, description: 'TiKV pods to restart, in this order.' }),
+  };
+  static override flags = {
+    all: Flags.boolean({ description: 'Restart every TiKV store of the cluster (rolling, resumable).' }),
+    ...operationFlags,
+  };
+
+  async run(): Promise<void> {
+    const { flags, args } = await this.parseInput(RestartCommand);
+    const globals = resolveGlobalOptions(flags, this.runtime.env);
+    const steps = resolveStepOptions(flags, globals.pollIntervalMs);
+    const podNames = args.pods ?? [];
+    const interactive = isInteractive(this.runtime);
+    if (flags.all && podNames.length > 0) {
+      throw new UsageError('give POD names or --all, not both', { suggestions: [helpSuggestion('restart')] });
+    }
+    if (!flags.all && podNames.length === 0 && !interactive) {
+      throw new UsageError('name the TiKV pods to restart, or pass --all (there is no terminal to pick them from)', {
+        suggestions: ["'kubectl tikv status' lists the pods.", helpSuggestion('restart')],
+      });
+    }
+    const duplicate = podNames.find((name, i) => podNames.indexOf(name) !== i);
+    if (duplicate) throw new UsageError(`pod "${duplicate}" is named twice`, { suggestions: [helpSuggestion('restart')] });
+    requireConfirmationPossible(this.runtime, steps.yes, 'restart TiKV');
+    const options: RestartOptions = { ...steps, podNames, all: flags.all, interactive, output: globals.output };
+    throw serviceNotImplemented('restart', options);
+  }
+}

@@ -1,0 +1,28 @@
+import { Flags } from '@oclif/core';
+import { BaseCommand } from '../cli/base-command.ts';
+import { resolveGlobalOptions } from '../cli/global-options.ts';
+import { serviceNotImplemented } from '../cli/service-not-implemented.ts';
+import type { StatusOptions } from '../services/status-options.ts';
+
+/** `kubectl tikv status` (alias `stores`): topology, PD, every store ↔ pod, evictions, region health. */
+export default class StatusCommand extends BaseCommand {
+  static override usage = 'status [flags]';
+  static override summary = 'Show the TiKV cluster: PD, every store and its pod, leaders, evictions, region health.';
+  static override description = `Finds the TiKV cluster in the namespace (tidb-operator v1 or v2, tikv-operator, or plain StatefulSets), reaches PD through a port-forward and shows one screen: PD health, leader and version; every TiKV store with its pod, state, version, leaders, regions, readiness and start time; evict-leader schedulers (ours, the operator's or stray ones); regions with down, pending or missing peers.`;
+  static override aliases = ['stores'];
+  static override examples = [
+    { description: 'The cluster in the current namespace', command: '<%= config.bin %> status' },
+    { description: 'A cluster in another namespace, as JSON', command: '<%= config.bin %> status -n tidb -o json' },
+    { description: 'Keep watching while something else restarts a store', command: '<%= config.bin %> status --watch' },
+  ];
+  static override flags = {
+    watch: Flags.boolean({ char: 'w', description: 'Refresh until interrupted.' }),
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parseInput(StatusCommand);
+    const globals = resolveGlobalOptions(flags, this.runtime.env);
+    const options: StatusOptions = { output: globals.output, watch: flags.watch, pollIntervalMs: globals.pollIntervalMs };
+    throw serviceNotImplemented('status', options);
+  }
+}

@@ -60,6 +60,24 @@ describe('Prometheus text parsing', () => {
     assert.deepEqual(samples.map((sample) => sample.value), [4]);
   });
 
+  it('finds the wanted metric among comments naming it and reports a bad line with its number', () => {
+    const text = '# HELP wanted help text wanted{x="1"} 5\n# TYPE wanted gauge\nother 1\n  wanted{type="leader"} 3\nwanted{type="region" 4\n';
+    assert.throws(
+      () => parsePrometheusText(text, { names: ['wanted'] }),
+      (error: unknown) => error instanceof PrometheusParseError && error.line === 5,
+    );
+    assert.deepEqual(
+      parsePrometheusText(text.split('\n').slice(0, 4).join('\n'), { names: ['wanted'] }),
+      [{ name: 'wanted', labels: { type: 'leader' }, value: 3 }],
+    );
+  });
+
+  it('gives the same samples, in order, whether filtering by name or not', () => {
+    const filtered = parsePrometheusText(TIKV_METRICS_150_LEADERS, { names: ['tikv_raftstore_region_count', 'process_cpu_seconds_total'] });
+    const all = parsePrometheusText(TIKV_METRICS_150_LEADERS).filter((sample) => ['tikv_raftstore_region_count', 'process_cpu_seconds_total'].includes(sample.name));
+    assert.deepEqual(filtered, all);
+  });
+
   for (const [line, reason] of [
     ['m{a="1" 2', /expected , or \}/],
     ['m{a="1"', /expected , or \}|unterminated/],

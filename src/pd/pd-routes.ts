@@ -64,9 +64,14 @@ export const REGION_CHECK_KINDS = [
   'empty-region',
 ] as const;
 
-function id(value: number, what: string): string {
-  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`${what} must be a non-negative integer, got ${value}`);
-  return String(value);
+/** A store id as it goes into a path or a body; throws RangeError for anything but a non-negative safe integer. */
+export function checkStoreId(storeId: number): number {
+  if (!Number.isSafeInteger(storeId) || storeId < 0) throw new RangeError(`store id must be a non-negative integer, got ${storeId}`);
+  return storeId;
+}
+
+function id(value: number): string {
+  return String(checkStoreId(value));
 }
 
 /** Every PD route kubectl-tikv calls. */
@@ -83,13 +88,13 @@ export const pdRoutes = {
   },
   /** GET: one store, Tombstone included. */
   store(storeId: number): string {
-    return `${PD_API_V1}/store/${id(storeId, 'store id')}`;
+    return `${PD_API_V1}/store/${id(storeId)}`;
   },
   /** GET: scheduler names; POST: add a scheduler. */
   schedulers: `${PD_API_V1}/schedulers`,
   /** DELETE: one store out of the evict-leader scheduler (both PD naming schemes answer this path). */
   evictLeaderStore(storeId: number): string {
-    return `${PD_API_V1}/schedulers/${LEGACY_EVICT_LEADER_PREFIX}${id(storeId, 'store id')}`;
+    return `${PD_API_V1}/schedulers/${LEGACY_EVICT_LEADER_PREFIX}${id(storeId)}`;
   },
   /** GET: the evict-leader scheduler's store map (PD v4.0+); Go's text 404 when the scheduler does not exist. */
   evictLeaderConfigList: `${PD_API_V1}/scheduler-config/${EVICT_LEADER_SCHEDULER}/list`,
@@ -107,7 +112,7 @@ export const pdRoutes = {
   },
   /** GET: regions whose leader is on the store. */
   storeLeaderRegions(storeId: number): string {
-    return `${PD_API_V1}/regions/store/${id(storeId, 'store id')}?type=leader`;
+    return `${PD_API_V1}/regions/store/${id(storeId)}?type=leader`;
   },
   /** GET: PD v8.5.2+ readiness (regions loaded); 404 on older PD. Not under the v1 prefix. */
   ready: '/pd/api/v2/ready',

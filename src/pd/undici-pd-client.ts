@@ -27,7 +27,7 @@ import {
   type PdRequestRef,
 } from './pd-errors.ts';
 import { decodePdErrorBody, parsePdJson } from './pd-json.ts';
-import { EVICT_LEADER_SCHEDULER, isEvictLeaderSchedulerName, legacyEvictLeaderStoreId, pdRoutes } from './pd-routes.ts';
+import { EVICT_LEADER_SCHEDULER, checkStoreId, isEvictLeaderSchedulerName, legacyEvictLeaderStoreId, pdRoutes } from './pd-routes.ts';
 import { parseStoreInfo, parseStoresBody } from './pd-store-info.ts';
 
 /** Tuning of the undici PD client; every field has a default suited to an interactive tool. */
@@ -155,15 +155,13 @@ export function createPdClient(target: HttpTarget, options: PdClientOptions = {}
     },
 
     async addEvictLeader(storeId, opts = {}) {
-      const path = pdRoutes.schedulers;
-      pdRoutes.store(storeId); // validates the id before anything is sent
       await call({
         method: 'POST',
-        path,
+        path: pdRoutes.schedulers,
         retry: 'once',
         signal: opts.signal,
         storeId,
-        jsonBody: JSON.stringify({ name: EVICT_LEADER_SCHEDULER, store_id: storeId }),
+        jsonBody: JSON.stringify({ name: EVICT_LEADER_SCHEDULER, store_id: checkStoreId(storeId) }),
       });
     },
 

@@ -71,6 +71,7 @@ interface Call {
 const NOT_BOOTSTRAPPED = /not bootstrapped/i;
 const STORE_NOT_FOUND = /\bstore (?:id )?(\d+) not found/i;
 const SCHEDULER_NOT_FOUND = /scheduler not found|config does not exist/i;
+const SCHEDULER_EXISTED = /scheduler existed/i;
 
 /** A PdClient speaking PD's HTTP API with undici over the target (a port-forward stream or TCP, TLS/mTLS when https). */
 export function createPdClient(target: HttpTarget, options: PdClientOptions = {}): PdClient {
@@ -155,6 +156,9 @@ export function createPdClient(target: HttpTarget, options: PdClientOptions = {}
     },
 
     async addEvictLeader(storeId, opts = {}) {
+      // PD ≤ v3.0 keeps one scheduler per store and refuses to create `evict-leader-scheduler-<id>` twice (500
+      // "scheduler existed"): the store is already being evicted, which is what was asked.
+      const alreadyEvicting = (answer: HttpAnswer) => answer.status === 500 && SCHEDULER_EXISTED.test(decodePdErrorBody(answer.text).pdMessage);
       await call({
         method: 'POST',
         path: pdRoutes.schedulers,
@@ -162,6 +166,7 @@ export function createPdClient(target: HttpTarget, options: PdClientOptions = {}
         signal: opts.signal,
         storeId,
         jsonBody: JSON.stringify({ name: EVICT_LEADER_SCHEDULER, store_id: checkStoreId(storeId) }),
+        isAnswer: alreadyEvicting,
       });
     },
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { Store } from '../../src/core/model.ts';
 import type { PdClient } from '../../src/pd/pd-client.ts';
 import { PdStoreNotFoundError } from '../../src/pd/pd-errors.ts';
-import { EVICT_LEADER_SCHEDULER, isEvictLeaderSchedulerName } from '../../src/pd/pd-routes.ts';
+import { EVICT_LEADER_SCHEDULER, LEGACY_EVICT_LEADER_PREFIX, isEvictLeaderSchedulerName } from '../../src/pd/pd-routes.ts';
 
 /**
  * The behaviour services rely on from any PdClient, run against the in-memory fake (test/fakes/in-memory-pd.ts)
@@ -14,8 +14,8 @@ export interface PdContractCluster {
   client: PdClient;
   /** Up stores the cluster starts with (at least three, every one holding leaders), ascending. */
   upStoreIds: number[];
-  /** A Tombstone store (a replaced pod's old store). */
-  tombstoneStoreId: number;
+  /** A Tombstone store (a replaced pod's old store); required when the contract runs with `tombstones: true`. */
+  tombstoneStoreId?: number;
   /** PD's version as `/version` gives it, e.g. `v8.5.0`. */
   pdVersion: string;
   maxReplicas: number;
@@ -26,6 +26,8 @@ export interface PdContractCluster {
 }
 
 export interface PdContractOptions {
+  /** The cluster can hold a Tombstone store (`tombstoneStoreId`); the Tombstone tests run only then. Default true. */
+  tombstones?: boolean;
   /** How long leaders may take to drain from / return to a store. Default 10 s. */
   leaderMovementTimeoutMs?: number;
   /** Pause between polls while waiting for leaders to move. Default 20 ms. */
@@ -36,6 +38,7 @@ export interface PdContractOptions {
 export function runPdClientContract(name: string, start: () => Promise<PdContractCluster>, options: PdContractOptions = {}): void {
   const leaderMovementTimeoutMs = options.leaderMovementTimeoutMs ?? 10_000;
   const pollIntervalMs = options.pollIntervalMs ?? 20;
+  const tombstones = options.tombstones ?? true;
 
   describe(`PdClient contract: ${name}`, function () {
     this.timeout(leaderMovementTimeoutMs * 3 + 10_000);
@@ -90,12 +93,14 @@ export function runPdClientContract(name: string, start: () => Promise<PdContrac
       });
 
       it('rejects an unknown store with PdStoreNotFoundError naming it', async () => {
-        const unknown = Math.max(...cluster.upStoreIds, cluster.tombstoneStoreId) + 1000;
+        const unknown = Math.max(...cluster.upStoreIds, cluster.tombstoneStoreId ?? 0) + 1000;
         await assert.rejects(client.store(unknown), (error: unknown) => error instanceof PdStoreNotFoundError && error.storeId === unknown);
       });
 
-      it('hides Tombstone stores unless asked, and reads one by id', async () => {
+      // Defined only for clusters that can make a Tombstone store (PdContractOptions.tombstones).
+      if (tombstones) it('hides Tombstone stores unless asked, and reads one by id', async () => {
         const tombstoneId = cluster.tombstoneStoreId;
+        assert.ok(tombstoneId !== undefined, 'a cluster run with tombstones names its Tombstone store');
         assert.ok(!(await client.stores()).some((store) => store.storeId === tombstoneId));
         const all = await client.stores({ includeTombstone: true });
         assert.equal(all.find((store) => store.storeId === tombstoneId)?.stateName, 'Tombstone');
@@ -115,8 +120,10 @@ export function runPdClientContract(name: string, start: () => Promise<PdContrac
         const [a, b] = cluster.upStoreIds;
         await client.addEvictLeader(a);
         await client.addEvictLeader(a);
-        assert.deepEqual(await client.evictLeaderState(), { storeIds: [a], schedulerNames: [EVICT_LEADER_SCHEDULER] });
-        assert.ok((await client.schedulers()).includes(EVICT_LEADER_SCHEDULER));
+        // PD ≤ v3.0 runs one scheduler per store.
+        const schedulerName = legacyEvictLeader(cluster.pdVersion) ? `${LEGACY_EVICT_LEADER_PREFIX}${a}` : EVICT_LEADER_SCHEDULER;
+        assert.deepEqual(await client.evictLeaderState(), { storeIds: [a], schedulerNames: [schedulerName] });
+        assert.ok((await client.schedulers()).includes(schedulerName));
         await client.addEvictLeader(b);
         assert.deepEqual((await client.evictLeaderState()).storeIds, [a, b].sort((x, y) => x - y));
 
@@ -133,7 +140,7 @@ export function runPdClientContract(name: string, start: () => Promise<PdContrac
       });
 
       it('refuses to add an unknown store and changes nothing', async () => {
-        const unknown = Math.max(...cluster.upStoreIds, cluster.tombstoneStoreId) + 1000;
+        const unknown = Math.max(...cluster.upStoreIds, cluster.tombstoneStoreId ?? 0) + 1000;
         await assert.rejects(client.addEvictLeader(unknown), (error: unknown) => error instanceof PdStoreNotFoundError && error.storeId === unknown);
         assert.deepEqual((await client.evictLeaderState()).storeIds, []);
       });
@@ -207,6 +214,11 @@ export function runPdClientContract(name: string, start: () => Promise<PdContrac
       });
     });
   });
+}
+
+function legacyEvictLeader(pdVersion: string): boolean {
+  const major = Number(/^v?(\d+)\./.exec(pdVersion)?.[1] ?? 'NaN');
+  return major < 4;
 }
 
 function identity(store: Store): Pick<Store, 'storeId' | 'address' | 'statusAddress' | 'version' | 'stateName' | 'startTimestampSec' | 'labels'> {

@@ -148,6 +148,12 @@ describe('undici PD client', () => {
       });
     }
 
+    it('takes PD ≤ v3.0\'s "scheduler existed" on add as the store already being evicted', async () => {
+      const { client, server } = await serve({ 'POST /pd/api/v1/schedulers': pdAnswer(500, '"scheduler existed"\n') });
+      await client.addEvictLeader(4);
+      assert.equal(server.requests.length, 1);
+    });
+
     it('reports a store paused for leader transfer as PdLeaderTransferPausedError', async () => {
       const { client } = await serve({ 'POST /pd/api/v1/schedulers': pdAnswer(500, fx.PAUSE_LEADER_TRANSFER_3) });
       const error = await rejection(client.addEvictLeader(3));

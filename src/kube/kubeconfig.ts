@@ -201,11 +201,18 @@ function finish(selected: Selected, flags: KubeconfigFlags, knownContexts: strin
     );
   }
   cluster.server = server;
+  checkReferencedFiles(selected, cluster, user);
 
   const namespace = flags.namespace ?? (selected.contextNamespace || 'default');
   if (!NAMESPACE_PATTERN.test(namespace) || namespace.length > 63) {
     throw new UsageError(`invalid namespace "${namespace}": a namespace is a lowercase RFC 1123 label (a-z, 0-9, '-')`, {
       suggestions: ['Check the -n/--namespace flag or the namespace of the kubeconfig context.'],
+    });
+  }
+
+  if ((flags.asGroups?.length ?? 0) > 0 && !flags.as) {
+    throw new UsageError('--as-group needs --as: Kubernetes impersonates groups only together with a user', {
+      suggestions: ['Add --as USER.'],
     });
   }
 
@@ -223,6 +230,24 @@ function finish(selected: Selected, flags: KubeconfigFlags, knownContexts: strin
     requestTimeoutMs: flags.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
     knownContexts,
   };
+}
+
+/** A kubeconfig naming a certificate or token file that is not there fails now, with a message, not at the first request. */
+function checkReferencedFiles(selected: Selected, cluster: KubeconfigEntry, user: KubeconfigEntry): void {
+  const references: [KubeconfigEntry, string, string][] = [
+    [cluster, 'certificate-authority', `cluster "${selected.clusterName}"`],
+    [user, 'client-certificate', `user "${selected.userName}"`],
+    [user, 'client-key', `user "${selected.userName}"`],
+    [user, 'tokenFile', `user "${selected.userName}"`],
+  ];
+  for (const [entry, key, owner] of references) {
+    const file = entry[key];
+    if (typeof file === 'string' && file !== '' && !existsSync(file)) {
+      throw new UsageError(`the ${key} file "${file}" of ${owner} does not exist (${selected.source})`, {
+        suggestions: ["Fix the path in the kubeconfig; 'kubectl config view' shows it."],
+      });
+    }
+  }
 }
 
 function kubeconfigFiles(

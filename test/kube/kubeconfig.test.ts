@@ -45,6 +45,9 @@ describe('kubeconfig resolution (like kubectl)', () => {
     dir = mkdtempSync(path.join(tmpdir(), 'kt-kubeconfig-'));
     home = path.join(dir, 'home');
     mkdirSync(home, { recursive: true });
+    // The CA that `basic` names, relative to each place the tests put it.
+    write('home/.kube/certs/ca.crt', 'PEM');
+    write('certs/ca.crt', 'PEM');
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -264,6 +267,11 @@ describe('kubeconfig resolution (like kubectl)', () => {
     assert.throws(() => resolve({}), usageError(/is not a kubeconfig/));
     write('home/.kube/config', 'clusters: 5\n');
     assert.throws(() => resolve({}), usageError(/"clusters" is not a list/));
+  });
+
+  it('names a certificate file the kubeconfig refers to that does not exist', () => {
+    write('home/.kube/config', basic.replace('certs/ca.crt', 'certs/missing.crt'));
+    assert.throws(() => resolve({}), usageError(/^the certificate-authority file ".*certs\/missing\.crt" of cluster "prod" does not exist/));
   });
 
   it('rejects a namespace that cannot exist', () => {

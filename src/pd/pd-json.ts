@@ -85,17 +85,18 @@ function endOfString(text: string, start: number): number {
 const PD_CODE = /\[(PD:[A-Za-z0-9_.-]+:[A-Za-z0-9_]+)\]/;
 
 /**
- * PD's message from an error body: a JSON string (`"[PD:core:ErrStoreNotFound]store 99 not found"`), the same string
- * twice (v7.5), `null` (DELETE 404), Go's plain-text `404 page not found`, or an `{"message"|"msg"|"error": …}`
- * object. `pdCode` is the `[PD:<area>:<Code>]` code without brackets, when present.
+ * PD's message from an error body: a JSON string (`"[PD:core:ErrStoreNotFound]store 99 not found"`), `null` (DELETE
+ * 404), Go's plain-text `404 page not found`, or an `{"message"|"msg"|"error": …}` object. PD v6/v7.5 handlers that
+ * forgot to return after writing an error append a second JSON string (the error again, or the success message
+ * "The scheduler is created."): the first message is the error. `pdCode` is the `[PD:<area>:<Code>]` code without
+ * brackets, when present.
  */
 export function decodePdErrorBody(body: string): { pdMessage: string; pdCode?: string } {
   const trimmed = body.trim();
   let message = trimmed;
   if (trimmed !== '') {
     try {
-      const parts = parseJsonSequence(trimmed).map(messageOf).filter((part) => part !== '');
-      message = [...new Set(parts)].join('; ');
+      message = parseJsonSequence(trimmed).map(messageOf).find((part) => part !== '') ?? '';
     } catch {
       // Not JSON: PD's router and Go's http package answer in plain text.
     }

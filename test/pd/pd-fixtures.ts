@@ -298,6 +298,11 @@ export const STORE_NOT_FOUND_99_V75 = `"[PD:core:ErrStoreNotFound]store 99 not f
 "[PD:core:ErrStoreNotFound]store 99 not found"
 `;
 
+/** v6/v7.5's handler forgets to return after the error: its success message follows in the same body. */
+export const STORE_NOT_FOUND_99_THEN_CREATED = `"[PD:core:ErrStoreNotFound]store 99 not found"
+"The scheduler is created."
+`;
+
 export const PAUSE_LEADER_TRANSFER_3 = `"[PD:core:ErrPauseLeaderTransfer]store 3 is paused for leader transfer"
 `;
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { decodePdErrorBody, parseJsonSequence, parsePdJson } from '../../src/pd/pd-json.ts';
-import { GO_TEXT_404, JSON_NULL, NOT_BOOTSTRAPPED, STORE_NOT_FOUND_99, STORE_NOT_FOUND_99_V75 } from './pd-fixtures.ts';
+import { GO_TEXT_404, JSON_NULL, NOT_BOOTSTRAPPED, STORE_NOT_FOUND_99, STORE_NOT_FOUND_99_THEN_CREATED, STORE_NOT_FOUND_99_V75 } from './pd-fixtures.ts';
 
 describe('PD JSON', () => {
   it('keeps uint64s beyond 2^53 exact as bigint and leaves safe numbers alone', () => {
@@ -39,8 +39,11 @@ describe('PD error bodies', () => {
     });
   });
 
-  it('keeps both parts when a doubled body says two different things', () => {
-    assert.equal(decodePdErrorBody('"first"\n"second"\n').pdMessage, 'first; second');
+  it('reads the error, not the success message a v6/v7.5 handler appends after it', () => {
+    assert.deepEqual(decodePdErrorBody(STORE_NOT_FOUND_99_THEN_CREATED), {
+      pdMessage: '[PD:core:ErrStoreNotFound]store 99 not found',
+      pdCode: 'PD:core:ErrStoreNotFound',
+    });
   });
 
   it('reads null as no message, Go\'s text 404 as text, and an object by its message field', () => {

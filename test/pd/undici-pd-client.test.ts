@@ -136,6 +136,7 @@ describe('undici PD client', () => {
       ['v8.5', 500, fx.STORE_NOT_FOUND_99],
       ['master', 400, fx.STORE_NOT_FOUND_99],
       ['v7.5 (message written twice)', 500, fx.STORE_NOT_FOUND_99_V75],
+      ['v7.5 (success message appended)', 500, fx.STORE_NOT_FOUND_99_THEN_CREATED],
     ] as const) {
       it(`reports an unknown store on add as PdStoreNotFoundError (${version})`, async () => {
         const { client, server } = await serve({ 'POST /pd/api/v1/schedulers': pdAnswer(status, body) });

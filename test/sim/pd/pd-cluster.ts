@@ -186,7 +186,8 @@ export interface StoreRecord {
   capacityBytes: number;
   lastStateName?: StoreStateName;
   truthPeak: number;
-  pdPeak: number;
+  /** Leader count when the latest drain began (eviction added, stopping, stopped). */
+  drainStartCount?: number;
   awaitingReturn?: { before: number };
 }
 
@@ -445,6 +446,7 @@ export class PdCluster {
       if (!store) return { ok: false, reason: 'store-not-found', schedulerExisted: false };
       this.schedulers.set(name, { name, storeIds: new Set([storeId]), batch: 1 });
       store.pausedBy.add(name);
+      store.drainStartCount ??= this.regions.leaderCount(storeId);
       this.history.record('pd', 'scheduler-added', { name, storeId, by });
       return { ok: true, created: true };
     }
@@ -456,6 +458,7 @@ export class PdCluster {
       return { ok: false, reason: 'paused', schedulerExisted: Boolean(existing) };
     }
     store.pausedBy.add(EVICT_LEADER);
+    store.drainStartCount ??= this.regions.leaderCount(storeId);
     if (existing) {
       existing.storeIds!.add(storeId);
     } else {
@@ -499,6 +502,42 @@ export class PdCluster {
     if (!scheduler.storeIds) this.history.record('pd', 'scheduler-removed', { name, by, schedulerRemoved: true });
     if (name === EVICT_SLOW_STORE) for (const s of this.stores.values()) s.pausedBy.delete(EVICT_SLOW_STORE);
     return true;
+  }
+
+  /**
+   * Takes a store down (`DELETE /store/{id}`, scale-in): Offline at once, its replicas move to other stores (instantly,
+   * like all placement here), and it becomes Tombstone when it holds none. Refused when the other Up stores cannot
+   * hold max-replicas copies. Returns an error text or undefined.
+   */
+  removeStore(storeId: number, by = 'direct'): 'not-found' | 'removed-already' | 'not-enough-stores' | undefined {
+    const store = this.stores.get(storeId);
+    if (!store) return 'not-found';
+    if (store.metaState === 'Tombstone') return 'removed-already';
+    const others = [...this.stores.values()].filter((s) => s !== store && s.metaState === 'Up');
+    if (store.metaState === 'Up' && others.length < this.maxReplicas) return 'not-enough-stores';
+    store.metaState = 'Offline';
+    store.nodeState = 2;
+    this.history.record('pd', 'store-state', { storeId, from: store.lastStateName ?? null, to: 'Offline', by });
+    store.lastStateName = 'Offline';
+    for (const regionId of [...this.regions.peerRegionIds(storeId)]) {
+      const region = this.regions.region(regionId)!;
+      const target = others
+        .filter((s) => s.running && !this.regions.hasPeerOn(region, s.storeId))
+        .sort((a, b) => this.regions.peerCount(a.storeId) - this.regions.peerCount(b.storeId))[0];
+      if (!target) continue;
+      this.regions.addPeer(region, { peerId: this.#allocId(), storeId: target.storeId });
+      if (region.leaderStoreId === storeId) this.regions.setLeader(region, target.storeId);
+      this.regions.removePeer(region, storeId);
+      this.#enqueueHeartbeat(regionId, 0);
+    }
+    if (this.regions.peerCount(storeId) === 0) {
+      store.metaState = 'Tombstone';
+      store.nodeState = 3;
+      this.history.record('pd', 'store-state', { storeId, from: 'Offline', to: 'Tombstone', by });
+      store.lastStateName = 'Tombstone';
+      for (const sc of this.schedulers.values()) sc.storeIds?.delete(storeId);
+    }
+    return undefined;
   }
 
   /** Stops every process started through this cluster and all timers. */
@@ -701,7 +740,6 @@ export class PdCluster {
         pausedBy: new Set(),
         capacityBytes: DEFAULT_CAPACITY_BYTES,
         truthPeak: 0,
-        pdPeak: 0,
       };
       this.stores.set(storeId, store);
     } else {
@@ -755,6 +793,7 @@ export class PdCluster {
     const nowMs = Date.now();
     store.lastHeartbeatNs = BigInt(nowMs) * 1_000_000n + BigInt(this.random.int(0, 999_999));
     store.hasStats = true;
+    if (stats.stopping && !store.stopping) store.drainStartCount ??= this.regions.leaderCount(storeId);
     store.stopping = Boolean(stats.stopping);
     if (store.nodeState === 0 && store.metaState === 'Up') store.nodeState = 1;
     this.#checkState(store, nowMs);
@@ -770,6 +809,7 @@ export class PdCluster {
     store.stoppedAtMs = Date.now();
     this.history.record('tikv', 'store-stopped', { storeId, podName: store.podName ?? null, reason });
     const led = [...this.regions.leaderRegionIds(storeId)];
+    if (led.length) store.drainStartCount ??= led.length;
     for (const regionId of led) this.regions.setLeader(this.regions.region(regionId)!, 0);
     if (led.length > 0) {
       if (!this.#unavailableSince) this.#unavailableSince = Date.now();
@@ -993,7 +1033,9 @@ export class PdCluster {
       const store = this.stores.get(from);
       this.history.record('pd', 'store-leaders-zero', { storeId: from, view: 'truth' });
       if (store) {
-        if (store.truthPeak > 0) store.awaitingReturn = { before: store.truthPeak };
+        const before = store.drainStartCount ?? store.truthPeak;
+        if (before > 0) store.awaitingReturn = { before };
+        store.drainStartCount = undefined;
         store.truthPeak = 0;
       }
       const waiters = this.#leaderZeroWaiters.get(from);
@@ -1017,7 +1059,13 @@ export class PdCluster {
   }
 
   #startRefresh(): void {
-    this.#refreshCursor = [...this.regions.regions()].map((r) => r.regionId);
+    // Periodic region heartbeats arrive in no particular order.
+    const ids = [...this.regions.regions()].map((r) => r.regionId);
+    for (let i = ids.length - 1; i > 0; i--) {
+      const j = this.random.int(0, i);
+      [ids[i], ids[j]] = [ids[j], ids[i]];
+    }
+    this.#refreshCursor = ids;
     this.#refreshIndex = 0;
     this.#refreshCarry = 0;
     this.#lastRefreshWall = Date.now();
@@ -1036,6 +1084,10 @@ export class PdCluster {
     }
     for (const store of this.stores.values()) this.#checkState(store, now);
     this.#refresh(now);
+  }
+
+  #prepared(): boolean {
+    return !this.#refreshCursor || this.#refreshIndex >= 0.9 * this.#refreshCursor.length;
   }
 
   #refresh(now: number): void {
@@ -1076,7 +1128,8 @@ export class PdCluster {
       this.#ops.delete(op.regionId);
       this.regions.setLeader(region, op.to);
     }
-    if (!this.#leaderName || !this.bootstrappedAtMs) return;
+    // A new leader schedules nothing until it heard from most regions (PD's prepare checker).
+    if (!this.#leaderName || !this.bootstrappedAtMs || !this.#prepared()) return;
     this.#scheduleEvictions(t);
     this.#scheduleBalance(t);
   }
@@ -1190,7 +1243,8 @@ export class PdCluster {
     for (const store of stores) {
       if (!store.awaitingReturn) continue;
       const count = this.regions.leaderCount(store.storeId);
-      if (count === 0) continue;
+      if (count === 0 || this.unavailableRegionCount() > 0) continue;
+      if (this.view.leaderCount(store.storeId) !== count) continue;
       if ([...this.#ops.values()].some((op) => op.to === store.storeId)) continue;
       const max = Math.max(...stores.map((s) => this.view.leaderCount(s.storeId)));
       if (max - this.view.leaderCount(store.storeId) <= 2 * TOLERANT_LEADERS) {

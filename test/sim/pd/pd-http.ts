@@ -126,6 +126,10 @@ export function servePd(cluster: PdCluster, member: MemberRecord, request: PdHtt
   if (clusterRoute && !(segments[0] === 'stores' && segments[1] === 'check' && !p.storesCheck)) {
     if (!cluster.bootstrapped && method === 'GET') return jsonAnswer(500, p.notBootstrappedMessage);
   }
+  if (method === 'DELETE' && segments[0] === 'store' && segments.length === 2) {
+    if (!cluster.bootstrapped) return jsonAnswer(500, p.notBootstrappedMessage);
+    return deleteStore(cluster, segments[1]);
+  }
   if (method === 'GET') {
     if (route === '/stores') return stores(cluster, url);
     if (route === '/stores/check' && p.storesCheck) return storesCheck(cluster, url);
@@ -439,6 +443,19 @@ function store(cluster: PdCluster, rawId: string): PdHttpAnswer {
     return jsonAnswer(status, message);
   }
   return jsonAnswer(200, storeInfo(cluster, s, Date.now()));
+}
+
+function deleteStore(cluster: PdCluster, rawId: string): PdHttpAnswer {
+  if (!/^\d+$/.test(rawId)) return jsonAnswer(400, `strconv.ParseUint: parsing ${goJson(rawId)}: invalid syntax`);
+  const id = Number(rawId);
+  const error = cluster.removeStore(id, 'http');
+  if (error === 'not-found') return jsonAnswer(404, cluster.profile.storeNotFound(id));
+  if (error === 'removed-already') return jsonAnswer(410, `[PD:core:ErrStoreRemoved]store ${id} has been removed`);
+  if (error === 'not-enough-stores') {
+    const remaining = [...cluster.stores.values()].filter((s) => s.storeId !== id && s.metaState === 'Up').length;
+    return jsonAnswer(400, `[PD:core:ErrStoresNotEnough]can not remove store ${id} since the number of up stores would be ${remaining} while need ${cluster.maxReplicas}`);
+  }
+  return jsonAnswer(200, 'The store is set as Offline.');
 }
 
 // ------------------------------------------------------------------ schedulers

@@ -46,6 +46,7 @@ describe('PD client and TiKV metrics over a Kubernetes port-forward', function (
   afterEach(async () => {
     await Promise.all(clients.splice(0).map((client) => client.close()));
     await cluster?.stop();
+    cluster?.clock.stop();
     await fixture?.close();
     processes.clear();
   });

@@ -33,6 +33,7 @@ describe('undici PD client against PD simulator faults', function () {
   afterEach(async () => {
     await Promise.all(clients.splice(0).map((client) => client.close()));
     await running?.cluster.stop();
+    running?.cluster.clock.stop();
     running = undefined;
   });
 
@@ -159,6 +160,7 @@ describe('undici PD client against PD simulator faults', function () {
     cluster.faults.regionsNotLoaded = true;
     assert.equal(await client.ready(), false);
     await cluster.stop();
+    cluster.clock.stop();
     const old = await start({ pdVersion: 'v6.5.0' });
     assert.equal(await clientFor(old.cluster.directUrl()).ready(), true);
   });

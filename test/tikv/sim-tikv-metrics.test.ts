@@ -32,6 +32,7 @@ describe('TiKV metrics reader against simulated TiKVs', function () {
     await metrics.close();
     await pd.close();
     await cluster.stop();
+    cluster.clock.stop();
     tikvs.clear();
   });
 

@@ -1,0 +1,359 @@
+import type { Member } from '../core/model.ts';
+import type { StepCommand, StepRecord } from '../core/step-record.ts';
+import { nextStep, type Step, type StoreObservation, type StoreTarget } from '../core/store-step.ts';
+import { InterruptedError, UserError } from '../errors.ts';
+import { PdStoreNotFoundError } from '../pd/pd-errors.ts';
+import type { PdClient } from '../pd/pd-client.ts';
+import type { TikvMetrics } from '../tikv/tikv-metrics.ts';
+import type { Clock } from './clock.ts';
+import type { Progress, StoreAction, StoreOutcome } from './progress.ts';
+import type { EventSink, PodSource, RestartTrigger, StepRecordStore } from './step-ports.ts';
+
+/** Everything one store's step talks to. */
+export interface StepRunnerDeps {
+  pd: PdClient;
+  tikv: TikvMetrics;
+  clock: Clock;
+  progress: Progress;
+  pods: PodSource;
+  records: StepRecordStore;
+  events: EventSink;
+  restart: RestartTrigger;
+}
+
+/** Per-run settings of a step. */
+export interface StepRunSettings {
+  runId: string;
+  command: StepCommand;
+  /** Who runs it, for the record (`user@host (pid N)`). */
+  holder: string;
+  pollIntervalMs: number;
+  /** How long cleanup may try to remove a scheduler after a failure or interrupt. */
+  cleanupTimeoutMs: number;
+  signal: AbortSignal;
+}
+
+/** What happened to one store, for the summary and `-o json`. */
+export interface StoreResult {
+  podName: string;
+  storeId: number;
+  outcome: StoreOutcome;
+  reason: string;
+  warnings: string[];
+  /** Actions in the order they happened, with wall-clock times. */
+  actions: { action: StoreAction; atMs: number; detail: string }[];
+  startedAtMs: number;
+  endedAtMs: number;
+  /** Eviction (record → 0 leaders), restart (trigger → store Up), leader return (scheduler removed → done). */
+  durationsMs: { eviction?: number; restart?: number; leaderReturn?: number; total: number };
+}
+
+/** The error a failed or interrupted step ends with; it carries the store's result. */
+export class StoreStepError extends UserError {
+  readonly result: StoreResult;
+  constructor(error: UserError, result: StoreResult) {
+    super(error.message, { code: error.code, suggestions: error.suggestions, cause: error.cause });
+    this.name = error.name;
+    this.result = result;
+  }
+}
+
+const MAX_ERROR_BACKOFF_MS = 10_000;
+
+/**
+ * Drives one store through the step machine (`nextStep`) until it is done, acting on each decision and reading a
+ * fresh observation after each. Whatever ends it early — a failed step, an error, an interrupt — a scheduler this
+ * run owns is removed and the record cleared before it returns (cleanup in `finally`).
+ */
+export async function runStoreStep(deps: StepRunnerDeps, target: StoreTarget, member: Member, settings: StepRunSettings): Promise<StoreResult> {
+  const { clock, progress } = deps;
+  const { signal } = settings;
+  const { podName, storeId } = target;
+  const startedAtMs = clock.now();
+  const result: StoreResult = { podName, storeId, outcome: 'failed', reason: '', warnings: [], actions: [], startedAtMs, endedAtMs: startedAtMs, durationsMs: { total: 0 } };
+  const act = (action: StoreAction, detail: string) => {
+    const atMs = clock.now();
+    result.actions.push({ action, atMs, detail });
+    progress.emit({ type: 'action', podName, storeId, action, detail, atMs });
+  };
+  const warn = (message: string) => {
+    if (result.warnings.includes(message)) return;
+    result.warnings.push(message);
+    progress.emit({ type: 'warning', message, podName, atMs: clock.now() });
+  };
+  const event = (type: 'Normal' | 'Warning', reason: string, message: string) => {
+    void deps.events.record(member, { type, reason, message }).then((ok) => {
+      if (!ok) warn(`could not record Kubernetes Events on ${podName} (the step goes on)`);
+    });
+  };
+
+  let record = await deps.records.read(member, storeId, signal);
+  if (record) {
+    progress.emit({ type: 'info', message: `store ${storeId}: resuming a step left in phase ${record.phase} by run ${record.runId}${record.holder ? ` (${record.holder})` : ''}`, atMs: clock.now() });
+  }
+  let lastStep: Step | undefined;
+  let errorStreak = 0;
+  let firstErrorAtMs = 0;
+  let drainedSeen = false;
+  let podReplacedSeen = false;
+  let podReadySeen = false;
+  const marks: { evictBegin?: number; drained?: number; triggered?: number; up?: number; returning?: number } = {};
+
+  const save = async (next: StepRecord) => {
+    await deps.records.write(member, next, signal);
+    record = next;
+  };
+
+  try {
+    for (;;) {
+      signal.throwIfAborted();
+      let observation: StoreObservation;
+      try {
+        observation = await observe(deps, target, record, signal);
+        errorStreak = 0;
+      } catch (error) {
+        if (signal.aborted) throw signal.reason;
+        if (errorStreak === 0) firstErrorAtMs = clock.now();
+        errorStreak++;
+        const waited = clock.now() - firstErrorAtMs;
+        const limit = Math.max(target.readyTimeoutMs, target.evictTimeoutMs);
+        if (waited >= limit) {
+          throw new UserError(`lost contact with the cluster while restarting store ${storeId}: ${messageOf(error)}`, {
+            suggestions: ["Check PD and the API server ('kubectl tikv status')."],
+            cause: error,
+          });
+        }
+        warn(`store ${storeId}: ${messageOf(error)}; retrying`);
+        await clock.sleep(Math.min(MAX_ERROR_BACKOFF_MS, settings.pollIntervalMs * 2 ** Math.min(errorStreak, 4)), signal);
+        continue;
+      }
+      const step = nextStep(target, observation);
+      if (!lastStep || lastStep.kind !== step.kind || lastStep.reason !== step.reason) {
+        progress.emit({ type: 'step', podName, storeId, step, atMs: clock.now() });
+      }
+      lastStep = step;
+      noteMilestones(observation);
+
+      switch (step.kind) {
+        case 'begin': {
+          const { pod, store } = observation;
+          if (!pod || !store) {
+            throw new UserError(`cannot begin: ${!pod ? `pod ${podName} does not exist` : `PD does not list store ${storeId}`}`, {
+              suggestions: ["Check 'kubectl tikv status'."],
+            });
+          }
+          const tikvLeaders = typeof observation.tikvLeaderCount === 'number' ? observation.tikvLeaderCount : 0;
+          await save({
+            runId: settings.runId,
+            command: settings.command,
+            storeId,
+            podName,
+            podUid: pod.uid,
+            startTimestampSec: store.startTimestampSec,
+            leadersBefore: Math.max(store.leaderCount, tikvLeaders),
+            phase: 'evicting',
+            phaseSinceMs: clock.now(),
+            ownsScheduler: target.eviction === 'scheduler',
+            expectedVersion: target.expectedVersion,
+            holder: settings.holder,
+          });
+          marks.evictBegin = clock.now();
+          act('record-written', `step recorded (${Math.max(store.leaderCount, tikvLeaders)} leaders before)`);
+          break;
+        }
+        case 'add-scheduler': {
+          if (record!.schedulerAddedAtMs !== undefined) warn(`store ${storeId} was removed from the evict-leader scheduler by someone else; added it again`);
+          await deps.pd.addEvictLeader(storeId, { signal });
+          await save({ ...record!, schedulerAddedAtMs: clock.now() });
+          act('scheduler-added', `evict-leader scheduler added for store ${storeId}`);
+          event('Normal', 'EvictLeaderBegin', `kubectl-tikv: evicting leaders from store ${storeId}`);
+          break;
+        }
+        case 'wait': {
+          const remaining = step.deadlineMs - clock.now();
+          await deps.pods.changed(Math.max(1, Math.min(settings.pollIntervalMs, remaining)), signal);
+          break;
+        }
+        case 'trigger': {
+          if (step.warning) warn(step.warning);
+          const current = record!;
+          if (current.phase !== 'restarting') await save({ ...current, phase: 'restarting', phaseSinceMs: clock.now() });
+          const pod = observation.pod;
+          // Only restart the pod the record names: a replacement (someone else restarted it) is left alone.
+          const untouched = pod !== undefined && pod.uid === current.podUid && !pod.terminating && observation.store?.startTimestampSec === current.startTimestampSec;
+          if (untouched) {
+            await deps.restart.trigger(member, current.podUid, signal);
+            act('restart-triggered', deps.restart.describe(member));
+            event('Normal', 'RestartTriggered', `kubectl-tikv: ${deps.restart.describe(member)} (store ${storeId})`);
+          }
+          await save({ ...record!, triggeredAtMs: clock.now() });
+          marks.triggered = clock.now();
+          break;
+        }
+        case 'remove-scheduler': {
+          const outcome = await deps.pd.removeEvictLeader(storeId, { signal });
+          act('scheduler-removed', outcome === 'removed' ? `evict-leader scheduler removed for store ${storeId}` : `store ${storeId} was already out of the evict-leader scheduler`);
+          event('Normal', 'EvictLeaderEnd', `kubectl-tikv: ended leader eviction of store ${storeId}`);
+          break;
+        }
+        case 'mark-returning': {
+          marks.up ??= clock.now();
+          await save({ ...record!, phase: 'returning', phaseSinceMs: clock.now() });
+          marks.returning = clock.now();
+          break;
+        }
+        case 'finish': {
+          if (step.warning) warn(step.warning);
+          else if (!target.skipLeaderReturn && target.eviction !== 'none') act('leaders-returned', step.reason);
+          await deps.records.clear(member, storeId, signal);
+          record = undefined;
+          act('record-cleared', 'step record removed');
+          event('Normal', 'RestartDone', `kubectl-tikv: ${step.reason}`);
+          result.outcome = 'done';
+          result.reason = step.reason;
+          return finalize();
+        }
+        case 'fail': {
+          event('Warning', 'RestartFailed', `kubectl-tikv: ${step.reason}`);
+          throw new UserError(step.reason, { suggestions: [step.suggestion] });
+        }
+      }
+    }
+  } catch (error) {
+    const interrupted = signal.aborted;
+    const touched = record !== undefined && (record.triggeredAtMs !== undefined || record.phase !== 'evicting');
+    const cleanupNote = await cleanup();
+    result.outcome = interrupted ? 'interrupted' : 'failed';
+    const base = interrupted
+      ? new InterruptedError(`interrupted while restarting store ${storeId} (pod ${podName}, ${touched ? 'already restarted' : 'not restarted'}); ${cleanupNote}`, {
+          suggestions: [resumeSuggestion(settings.command)],
+          cause: error,
+        })
+      : error instanceof UserError
+        ? new UserError(`${error.message}; ${cleanupNote}`, { code: error.code, suggestions: error.suggestions, cause: error.cause ?? error })
+        : new UserError(`restarting store ${storeId} (pod ${podName}) failed: ${messageOf(error)}; ${cleanupNote}`, { cause: error });
+    result.reason = base.message;
+    finalize();
+    throw new StoreStepError(base, result);
+  }
+
+  function finalize(): StoreResult {
+    result.endedAtMs = clock.now();
+    result.durationsMs = {
+      eviction: marks.evictBegin !== undefined && marks.drained !== undefined ? marks.drained - marks.evictBegin : undefined,
+      restart: marks.triggered !== undefined && marks.up !== undefined ? marks.up - marks.triggered : undefined,
+      leaderReturn: marks.returning !== undefined ? result.endedAtMs - marks.returning : undefined,
+      total: result.endedAtMs - startedAtMs,
+    };
+    progress.emit({ type: 'store-end', podName, storeId, outcome: result.outcome, reason: result.reason, atMs: result.endedAtMs });
+    return result;
+  }
+
+  /** Marks milestones as they are observed, so the action log shows 0 leaders → pod replaced → Ready → Up. */
+  function noteMilestones(o: StoreObservation): void {
+    if (!record) return;
+    if (!drainedSeen && record.phase === 'evicting' && target.eviction === 'scheduler' && o.store?.leaderCount === 0 && (o.tikvLeaderCount === 0 || o.tikvLeaderCount === undefined) && o.schedulerHasStore) {
+      drainedSeen = true;
+      marks.drained = clock.now();
+      act('leaders-drained', `store ${storeId} holds no leaders (PD and TiKV)`);
+    }
+    if (!drainedSeen && target.eviction === 'operator' && record.phase === 'restarting' && o.store?.leaderCount === 0 && o.tikvLeaderCount === 0) {
+      drainedSeen = true;
+      marks.drained = clock.now();
+      act('leaders-drained', `store ${storeId} holds no leaders (PD and TiKV), evicted by the operator`);
+    }
+    if (record.phase !== 'restarting') return;
+    const replaced = o.pod !== undefined && o.pod.uid !== record.podUid && !o.pod.terminating;
+    if (!podReplacedSeen && replaced) {
+      podReplacedSeen = true;
+      act('pod-replaced', `pod ${podName} recreated`);
+    }
+    if (!podReadySeen && replaced && o.pod!.ready) {
+      podReadySeen = true;
+      act('pod-ready', `pod ${podName} is Ready`);
+    }
+    if (podReadySeen && marks.up === undefined && o.store && o.store.stateName === 'Up' && o.store.startTimestampSec !== record.startTimestampSec) {
+      const versionOk = target.expectedVersion === undefined || o.store.version.replace(/^v/, '') === target.expectedVersion.replace(/^v/, '');
+      if (versionOk) {
+        marks.up = clock.now();
+        act('store-up', `store ${storeId} is Up (version ${o.store.version}, started ${o.store.startTimestampSec})`);
+      }
+    }
+  }
+
+  /** Removes the scheduler this run owns and the record; says what it did, for the error message. */
+  async function cleanup(): Promise<string> {
+    const current = record;
+    if (!current) return 'nothing to clean up';
+    const cleanupSignal = AbortSignal.timeout(settings.cleanupTimeoutMs);
+    const notes: string[] = [];
+    if (current.ownsScheduler) {
+      let lastError: unknown;
+      for (let attempt = 0; !cleanupSignal.aborted; attempt++) {
+        try {
+          const outcome = await deps.pd.removeEvictLeader(storeId, { signal: cleanupSignal });
+          const note = outcome === 'removed' ? `the evict-leader scheduler of store ${storeId} was removed` : `store ${storeId} was not in the evict-leader scheduler`;
+          act('cleanup', note);
+          notes.push(note);
+          break;
+        } catch (error) {
+          lastError = error;
+          await clock.sleep(Math.min(2_000, 200 * 2 ** attempt), cleanupSignal).catch(() => undefined);
+        }
+      }
+      if (notes.length === 0) {
+        // The record stays so the next run (or `evict --end`) finishes the job.
+        return `could NOT remove the evict-leader scheduler of store ${storeId} (${messageOf(lastError)}): run 'kubectl tikv evict --end --store ${storeId}'`;
+      }
+    }
+    try {
+      await deps.records.clear(member, storeId, cleanupSignal);
+      record = undefined;
+    } catch (error) {
+      notes.push(`the step record could not be removed (${messageOf(error)}); the next run will clear it`);
+    }
+    return notes.length > 0 ? notes.join('; ') : 'the step record was removed';
+  }
+}
+
+/** One observation: the pod from the watch, the store and scheduler from PD, the TiKV's own leader count when it matters. */
+async function observe(deps: StepRunnerDeps, target: StoreTarget, record: StepRecord | undefined, signal: AbortSignal): Promise<StoreObservation> {
+  const pod = deps.pods.get(target.podName);
+  const [store, evictions] = await Promise.all([
+    deps.pd.store(target.storeId, { signal }).catch((error: unknown) => {
+      if (error instanceof PdStoreNotFoundError) return undefined;
+      throw error;
+    }),
+    deps.pd.evictLeaderState({ signal }),
+  ]);
+  const original = record === undefined || (pod !== undefined && pod.uid === record.podUid);
+  const needsTikv =
+    record === undefined ||
+    record.phase === 'evicting' ||
+    record.phase === 'returning' ||
+    (target.eviction === 'operator' && original);
+  let tikvLeaderCount: number | null | undefined;
+  if (needsTikv && pod && pod.phase === 'Running' && (pod.ready || pod.terminating)) {
+    tikvLeaderCount = await deps.tikv.leaderCount(target.podName, { signal }).catch((error: unknown) => {
+      if (signal.aborted) throw error;
+      return null;
+    });
+  }
+  return {
+    nowMs: deps.clock.now(),
+    record,
+    pod: pod ? { uid: pod.uid, ready: pod.ready, terminating: pod.terminating } : undefined,
+    store: store ? { stateName: store.stateName, startTimestampSec: store.startTimestampSec, version: store.version, leaderCount: store.leaderCount } : undefined,
+    tikvLeaderCount,
+    schedulerHasStore: evictions.storeIds.includes(target.storeId),
+  };
+}
+
+function resumeSuggestion(command: StepCommand): string {
+  if (command === 'upgrade') return 'Run the same upgrade command again to continue where it stopped.';
+  return "Run the same command again to continue; 'kubectl tikv status' shows where things are.";
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -112,7 +112,7 @@ export class FakeWorld {
 
   /** The step runner's deps, wired to this world. */
   deps(): StepRunnerDeps {
-    const world = this;
+    const world: FakeWorld = this; // eslint-disable-line @typescript-eslint/no-this-alias -- the closures below read it
     const pods: PodSource = {
       get: (podName) => {
         const pod = world.pods.get(podName);

@@ -245,10 +245,10 @@ describe('services/store-step-runner', () => {
     deps.restart = {
       describe: restart.describe,
       // The operator evicts on termination, then the pod goes.
-      trigger: async (member, uid) => {
+      trigger: async (member, uid, signal) => {
         world.pd.addEvictionBehindOurBack(2);
         for (let i = 0; i < 5; i++) world.pd.advance();
-        await restart.trigger(member, uid);
+        await restart.trigger(member, uid, signal);
         world.clock.schedule(30_000, () => world.pd.removeEvictionBehindOurBack(2));
       },
     };

@@ -462,6 +462,28 @@ describe('undici PD client', () => {
       assert.match(error.message, /cannot reach PD service basic-pd: pods "basic-pd-0" is forbidden/);
     });
 
+    it('gives up on a stream that never opens after the connect timeout, aborting the signal openStream got', async () => {
+      let given: AbortSignal | undefined;
+      client = createPdClient(
+        {
+          origin: 'http://basic-pd:2379',
+          description: 'PD service basic-pd',
+          openStream: (signal) => {
+            given = signal;
+            return new Promise<Duplex>(() => {
+              // Never opens: the API server does not answer the port-forward handshake.
+            });
+          },
+        },
+        { ...FAST, timeoutMs: 5_000, connectTimeoutMs: 50, retries: 0 },
+      );
+      const error = await rejection(client.version());
+      assert.ok(error instanceof PdConnectionError);
+      assert.ok(!(error instanceof PdTimeoutError), 'the request itself did not time out');
+      assert.match(error.message, /Connect Timeout/);
+      assert.equal(given?.aborted, true);
+    });
+
     it('works over a plain in-memory Duplex, the kind a WebSocket port-forward hands over', async () => {
       const { server } = await serve({ 'GET /pd/api/v1/version': pdAnswer(200, fx.VERSION_V85) });
       await client?.close();

@@ -255,7 +255,7 @@ export class Kubelet implements PortForwardResolver {
       return;
     }
     if (!this.#nodes.includes(spec.nodeName)) return;
-    let runtime = this.#pods.get(uid);
+    const runtime = this.#pods.get(uid);
     if (pod.metadata.deletionTimestamp) {
       if (!runtime) {
         this.#remove(pod.metadata.namespace!, pod.metadata.name, uid);
@@ -265,7 +265,7 @@ export class Kubelet implements PortForwardResolver {
       return;
     }
     if (!runtime) {
-      runtime = this.#admit(pod, spec.nodeName);
+      this.#admit(pod, spec.nodeName);
       return;
     }
     if (runtime.phase === 'running') {

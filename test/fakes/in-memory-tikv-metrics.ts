@@ -8,7 +8,10 @@ import type { InMemoryPd } from './in-memory-pd.ts';
  * (when linked to an InMemoryPd) the leader count of the store whose address is on that pod — the TiKV's own truth,
  * read without counting as a PD read — else the read fails as an unreachable pod would. Failures can be injected.
  *
- * PD's count lagging behind the TiKV's is played by `set()`: e.g. PD still says 3 while the pod says 0.
+ * Reading metrics is not a PD scheduling round (only PD reads and `advance()` move leaders), so within one poll the
+ * two counts agree. PD's count lagging behind the TiKV's is played with `set()` / `InMemoryPd.updateStore()`: e.g.
+ * after a PD leader change PD says 0 (`pd.updateStore(id, { leaderCount: 0 })`) while the pod says 37
+ * (`tikv.set(pod, 37)`).
  */
 export class InMemoryTikvMetrics implements TikvMetrics {
   /** Pods read, in order. */

@@ -268,6 +268,8 @@ export class PdCluster {
   /** @internal */ readonly random: SeededRandom;
   /** Fault knobs (see each field). */
   readonly faults: PdFaults;
+  /** Counters of PD's leader scheduling (for pace assertions without timing). */
+  readonly stats = { rounds: 0, roundsWithNewTransfers: 0, transfersStarted: 0, transfersFinished: 0, transfersTimedOut: 0, maxInFlight: 0 };
   /** Wall ms when the first store bootstrapped the cluster (0: not bootstrapped). */
   bootstrappedAtMs = 0;
   #leaderName: string | undefined;
@@ -885,7 +887,8 @@ export class PdCluster {
 
   /** Puts a brand-new store into the key space at once: makes up missing replicas, brings new regions, balances. */
   #placeNewStore(store: StoreRecord): void {
-    const live = [...this.stores.values()].filter((s) => s.metaState === 'Up' && (s.running || this.regions.peerCount(s.storeId) > 0));
+    // New replicas only go to stores that run now (a stopped store cannot receive a snapshot).
+    const live = [...this.stores.values()].filter((s) => s.metaState === 'Up' && s.running);
     const storeId = store.storeId;
     // 1. Make up replicas of regions that have fewer than max-replicas peers.
     for (const region of this.regions.regions()) {
@@ -938,7 +941,7 @@ export class PdCluster {
       if (!moved) break;
     }
     // 4. Balance leaders among the stores that can take them (instantly, as part of placement).
-    this.#instantLeaderBalance(live.filter((s) => s.running));
+    this.#instantLeaderBalance(live);
   }
 
   #instantLeaderBalance(stores: StoreRecord[]): void {
@@ -1104,6 +1107,8 @@ export class PdCluster {
   }
 
   #round(t: number): void {
+    this.stats.rounds++;
+    const startedBefore = this.stats.transfersStarted;
     // Region heartbeats that have arrived.
     if (this.#leaderName) {
       while (this.#heartbeatQueue.length && this.#heartbeatQueue[0].dueWall <= t) {
@@ -1116,6 +1121,7 @@ export class PdCluster {
     for (const op of [...this.#ops.values()]) {
       if (op.timeoutWall <= t) {
         this.#ops.delete(op.regionId);
+        this.stats.transfersTimedOut++;
         continue;
       }
       if (op.dueWall > t) continue;
@@ -1126,12 +1132,15 @@ export class PdCluster {
       }
       if (!this.#transferCanComplete(op, region)) continue; // stays until its timeout
       this.#ops.delete(op.regionId);
+      this.stats.transfersFinished++;
       this.regions.setLeader(region, op.to);
     }
     // A new leader schedules nothing until it heard from most regions (PD's prepare checker).
     if (!this.#leaderName || !this.bootstrappedAtMs || !this.#prepared()) return;
     this.#scheduleEvictions(t);
     this.#scheduleBalance(t);
+    if (this.stats.transfersStarted > startedBefore) this.stats.roundsWithNewTransfers++;
+    this.stats.maxInFlight = Math.max(this.stats.maxInFlight, this.#ops.size);
   }
 
   #transferCanComplete(op: TransferOperator, region: SimRegion): boolean {
@@ -1263,6 +1272,7 @@ export class PdCluster {
     const ts = this.clock.timeScale;
     const duration = this.random.between(this.timing.leaderTransferMinMs, this.timing.leaderTransferMaxMs);
     this.#ops.set(regionId, { regionId, from, to, scheduler, dueWall: t + duration * ts, timeoutWall: t + this.timing.transferTimeoutMs * ts });
+    this.stats.transfersStarted++;
   }
 
   #pendingOn(storeId: number, t: number): boolean {

@@ -92,8 +92,9 @@ describe('PD simulator members, leadership and faults', function () {
     const stores = (JSON.parse((await get(c.url(), '/pd/api/v1/stores')).body) as { stores: { store: { id: number }; status: { leader_count: number } }[] }).stores;
     assert.ok(stores.every((s) => s.status.leader_count === 0), 'PD counts are 0');
     for (let i = 0; i < 3; i++) {
-      const store = c.pd.storeOfPod(c.tikvPodName(i))!;
-      assert.equal(await metricsLeaderCount(c, i), store.leaderCount);
+      const running: RunningPdCluster = c;
+      const count = running.pd.storeOfPod(running.tikvPodName(i))!.leaderCount;
+      assert.equal(await metricsLeaderCount(running, i), count);
     }
     assert.deepEqual(c.pd.storeViews().map((s) => s.leaderCount), truth);
     await c.clock.sleep(65_000);

@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { KubeConfig, PortForward } from '@kubernetes/client-node';
+import type { KubeObject } from '../../../src/kube/kube.ts';
+import { History } from '../history.ts';
+import { SimClock } from '../sim-clock.ts';
+import { startKubeCluster, type KubeCluster } from './kube-cluster.ts';
+import { ScriptedProcessFactory } from './scripted-processes.ts';
+
+const Pod = { apiVersion: 'v1', kind: 'Pod' };
+
+describe('the Kubernetes side of a simulated cluster (startKubeCluster)', function () {
+  this.timeout(60_000);
+  let dir: string;
+  let history: History;
+  let clock: SimClock;
+  let processes: ScriptedProcessFactory;
+  let kube: KubeCluster;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'kt-kube-cluster-'));
+    history = new History();
+    clock = new SimClock(0.001);
+    processes = new ScriptedProcessFactory({ serve: true });
+    kube = await startKubeCluster({ clock, history, processes });
+    kube.store.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'tidb' } });
+    kube.writeKubeconfig(join(dir, 'kubeconfig'), { namespace: 'tidb' });
+    const labels = { 'app.kubernetes.io/component': 'pd', 'app.kubernetes.io/instance': 'basic' };
+    kube.store.create({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'basic-pd', namespace: 'tidb', labels }, spec: { selector: labels, ports: [{ name: 'client', port: 2379, targetPort: 'client' }] } });
+    kube.store.create({
+      apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'basic-pd', namespace: 'tidb', labels },
+      spec: {
+        replicas: 2, serviceName: 'basic-pd-peer', selector: { matchLabels: labels },
+        template: { metadata: { labels }, spec: { terminationGracePeriodSeconds: 5, containers: [{ name: 'pd', image: 'pingcap/pd:v8.5.0', ports: [{ name: 'client', containerPort: 2379 }] }] } },
+      },
+    });
+    await history.waitFor((e) => e.type === 'pod-ready' && e.data.pod === 'basic-pd-1', AbortSignal.timeout(10_000));
+  });
+  afterEach(async () => {
+    await kube.stop();
+    clock.stop();
+    processes.killAll();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  function kubectl(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    return new Promise((resolve) => {
+      execFile('kubectl', args, { env: { PATH: process.env.PATH, HOME: dir, KUBECONFIG: join(dir, 'kubeconfig'), KUBECACHEDIR: join(dir, 'cache') }, timeout: 30_000 }, (error, stdout, stderr) => {
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
+      });
+    });
+  }
+
+  it('shows running, ready StatefulSet pods to kubectl', async () => {
+    const run = await kubectl(['get', 'pods', '-o', 'wide']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /basic-pd-0\s+1\/1\s+Running\s+0\s+\S+\s+10\.244\.\d+\.\d+\s+sim-node-\d/);
+    assert.match(run.stdout, /basic-pd-1\s+1\/1\s+Running/);
+    const sts = await kubectl(['get', 'sts', 'basic-pd']);
+    assert.match(sts.stdout, /basic-pd\s+2\/2/);
+    const endpoints = await kubectl(['get', 'endpoints', 'basic-pd', '-o', 'jsonpath={.subsets[0].addresses[*].targetRef.name}']);
+    assert.equal(endpoints.stdout, 'basic-pd-0 basic-pd-1');
+  });
+
+  it('kubectl delete pod waits for the kubelet to remove it; the StatefulSet brings it back', async () => {
+    const before = kube.store.get<KubeObject>(Pod, 'tidb', 'basic-pd-0')!.metadata.uid;
+    const run = await kubectl(['delete', 'pod', 'basic-pd-0']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.stdout.trim(), 'pod "basic-pd-0" deleted');
+    const removed = history.entries.findIndex((e) => e.type === 'pod-removed' && e.data.uid === before);
+    assert.ok(removed >= 0, 'the old pod was removed before kubectl returned');
+    await history.waitFor((e) => e.type === 'pod-ready' && e.data.pod === 'basic-pd-0' && e.data.uid !== before, AbortSignal.timeout(10_000));
+  });
+
+  it('port-forwards with client-node to a pod the kubelet runs', async () => {
+    const kc = new KubeConfig();
+    kc.loadFromFile(join(dir, 'kubeconfig'));
+    const output = new PassThrough();
+    const input = new PassThrough();
+    const ws = await new PortForward(kc).portForward('tidb', 'basic-pd-1', [2379], output, new PassThrough(), input) as unknown as { close(): void };
+    const echoed = new Promise<string>((resolve) => output.once('data', (chunk: Buffer) => resolve(chunk.toString())));
+    input.write('GET /pd/api/v1/health');
+    assert.equal(await echoed, 'GET /pd/api/v1/health');
+    ws.close();
+  });
+});

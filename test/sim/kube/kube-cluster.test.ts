@@ -64,6 +64,11 @@ describe('the Kubernetes side of a simulated cluster (startKubeCluster)', functi
     assert.match(sts.stdout, /basic-pd\s+2\/2/);
     const endpoints = await kubectl(['get', 'endpoints', 'basic-pd', '-o', 'jsonpath={.subsets[0].addresses[*].targetRef.name}']);
     assert.equal(endpoints.stdout, 'basic-pd-0 basic-pd-1');
+    const describe = await kubectl(['describe', 'pod', 'basic-pd-0']);
+    assert.equal(describe.code, 0, describe.stderr);
+    assert.match(describe.stdout, /Controlled By:\s+StatefulSet\/basic-pd/);
+    assert.match(describe.stdout, /Normal\s+Scheduled\s+\S+\s+default-scheduler\s+Successfully assigned tidb\/basic-pd-0 to sim-node-\d/);
+    assert.match(describe.stdout, /Normal\s+Started\s+\S+\s+kubelet\s+Started container pd/);
   });
 
   it('kubectl delete pod waits for the kubelet to remove it; the StatefulSet brings it back', async () => {

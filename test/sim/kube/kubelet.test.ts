@@ -79,6 +79,18 @@ describe('simulated kubelet', () => {
     assert.equal(started.hostname, 'basic-tikv-0');
   });
 
+  it('writes the scheduler and kubelet Events of a pod', async () => {
+    store.create(pod('p', { grace: 1 }));
+    await waitFor((e) => e.type === 'pod-ready');
+    store.delete(Pod, 'tidb', 'p');
+    await waitFor((e) => e.type === 'pod-removed');
+    const events = store.list<KubeObject>({ apiVersion: 'v1', kind: 'Event' }, { namespace: 'tidb', fieldSelector: 'involvedObject.kind=Pod,involvedObject.name=p' }).items;
+    const reasons = events.sort((a, b) => Number(a.metadata.resourceVersion) - Number(b.metadata.resourceVersion)).map((e) => e.reason);
+    assert.deepEqual(reasons, ['Scheduled', 'Pulled', 'Created', 'Started', 'Killing']);
+    assert.match(String(events[0].message), /^Successfully assigned tidb\/p to sim-node-\d$/);
+    assert.equal((events[3].involvedObject as { fieldPath: string }).fieldPath, 'spec.containers{tikv}');
+  });
+
   it('shows ContainerCreating before the containers start', async () => {
     const seen = new Promise<string[]>((resolve) => {
       const reasons: string[] = [];

@@ -71,6 +71,8 @@ export interface KubeletOptions {
   /** Node names (Node objects are created); default sim-node-1..3. */
   nodes?: string[];
   timings?: Partial<KubeletTimings>;
+  /** Write core/v1 Events (Scheduled, Pulled, Created, Started, Killing, BackOff) as the scheduler/kubelet do. Default true. */
+  events?: boolean;
 }
 
 interface TerminatedState {
@@ -145,6 +147,7 @@ export class Kubelet implements PortForwardResolver {
   readonly #pods = new Map<string, PodRuntime>();
   readonly #scheduling = new Set<string>();
   readonly #ipCounters = new Map<string, number>();
+  readonly #events: boolean;
   #stopWatch: (() => void) | undefined;
   #stopped = false;
 
@@ -156,6 +159,7 @@ export class Kubelet implements PortForwardResolver {
     this.#faults = options.faults;
     this.#nodes = options.nodes ?? ['sim-node-1', 'sim-node-2', 'sim-node-3'];
     this.#timings = { ...defaultKubeletTimings, ...(options.timings ?? {}) };
+    this.#events = options.events ?? true;
   }
 
   /** Registers the nodes and starts running the store's pods. */
@@ -233,6 +237,36 @@ export class Kubelet implements PortForwardResolver {
 
   #warn(what: string, error: unknown): void {
     process.emitWarning(`simulated kubelet: ${what}: ${(error as Error)?.stack ?? String(error)}`);
+  }
+
+  /** A core/v1 Event about a pod (or one of its containers), as `kubectl describe pod` shows them. */
+  #event(pod: { namespace: string; name: string; uid: string }, type: 'Normal' | 'Warning', reason: string, message: string, options: { container?: string; component?: string; node?: string } = {}): void {
+    if (!this.#events || this.#stopped) return;
+    const now = timestamp();
+    const component = options.component ?? 'kubelet';
+    try {
+      this.#store.create({
+        apiVersion: 'v1',
+        kind: 'Event',
+        metadata: { name: `${pod.name}.${randomBytes(8).toString('hex')}`, namespace: pod.namespace },
+        involvedObject: {
+          kind: 'Pod', namespace: pod.namespace, name: pod.name, uid: pod.uid, apiVersion: 'v1',
+          ...(options.container ? { fieldPath: `spec.containers{${options.container}}` } : {}),
+        },
+        reason,
+        message,
+        source: { component, ...(options.node ? { host: options.node } : {}) },
+        firstTimestamp: now,
+        lastTimestamp: now,
+        count: 1,
+        type,
+        eventTime: null,
+        reportingComponent: component,
+        reportingInstance: options.node ?? '',
+      });
+    } catch (error) {
+      if (!(error instanceof StatusError)) throw error;
+    }
   }
 
   #hostIp(node: string): string {
@@ -318,6 +352,7 @@ export class Kubelet implements PortForwardResolver {
           status: { conditions: [{ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: timestamp() }] },
         }, 'merge', { subresource: 'status' });
         this.#record('pod-scheduled', { namespace: current.metadata.namespace!, name: current.metadata.name, uid }, { node });
+        this.#event({ namespace: current.metadata.namespace!, name: current.metadata.name, uid }, 'Normal', 'Scheduled', `Successfully assigned ${current.metadata.namespace}/${current.metadata.name} to ${node}`, { component: 'default-scheduler' });
       } catch (error) {
         if (!(error instanceof StatusError && (error.code === 404 || error.code === 409))) this.#warn('scheduling', error);
       }
@@ -392,6 +427,10 @@ export class Kubelet implements PortForwardResolver {
     c.containerId = `containerd://${randomBytes(32).toString('hex')}`;
     process?.onExit((code) => this.#onExit(runtime, c, generation, code));
     this.#record('container-started', runtime, { container: c.name, image: c.image, restartCount: c.restartCount });
+    const on = { container: c.name, node: runtime.nodeName };
+    this.#event(runtime, 'Normal', 'Pulled', `Container image "${c.image}" already present on machine`, on);
+    this.#event(runtime, 'Normal', 'Created', `Created container: ${c.name}`, on);
+    this.#event(runtime, 'Normal', 'Started', `Started container ${c.name}`, on);
     this.#writeStatus(runtime);
     const probe = container.readinessProbe;
     const periodMs = probe?.periodSeconds !== undefined ? probe.periodSeconds * 1000 : this.#timings.readinessPeriodMs;
@@ -474,6 +513,7 @@ export class Kubelet implements PortForwardResolver {
     const delay = Math.min(this.#timings.backoffBaseMs * 2 ** (c.crashes - 1), this.#timings.backoffMaxMs);
     c.state = 'waiting';
     c.waitingReason = 'CrashLoopBackOff';
+    this.#event(runtime, 'Warning', 'BackOff', `Back-off restarting failed container ${c.name} in pod ${runtime.name}_${runtime.namespace}(${runtime.uid})`, { container: c.name, node: runtime.nodeName });
     this.#writeStatus(runtime);
     c.cancels.push(this.#clock.after(delay, () => void this.#startContainer(runtime, c)));
   }
@@ -503,6 +543,7 @@ export class Kubelet implements PortForwardResolver {
 
   /** SIGTERM, then SIGKILL when the grace period runs out. Resolves with how the process ended. */
   #stopProcess(runtime: PodRuntime, container: string, process: SimProcess, graceSeconds: number): Promise<'terminated' | 'killed'> {
+    this.#event(runtime, 'Normal', 'Killing', `Stopping container ${container}`, { container, node: runtime.nodeName });
     return new Promise((resolve) => {
       let settled = false;
       const cancelKill = this.#clock.after(graceSeconds * 1000, () => {

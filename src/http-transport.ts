@@ -3,6 +3,7 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { Pool, errors as undiciErrors } from 'undici';
 import type { buildConnector } from 'undici';
+import { UserError } from './errors.ts';
 import type { HttpTarget } from './http-target.ts';
 
 /**
@@ -38,17 +39,21 @@ export interface HttpAnswer {
 }
 
 /**
- * No answer was received: `connection` (refused, reset, stream dropped, malformed HTTP), `tls` (a certificate was
- * refused, by us or by the server: retrying cannot help) or `timeout`.
+ * No answer was received: `connection` (refused, reset, stream dropped, malformed HTTP, `openStream` failed), `tls`
+ * (a certificate was refused, by us or by the server) or `timeout`. `permanent`: trying again cannot help — a
+ * certificate problem, or `openStream` refused for a reason that will not change (a UserError such as "no Ready pod
+ * behind the service", or a Kubernetes answer with a 4xx status such as 403 on `pods/portforward`).
  */
 export class HttpNoAnswerError extends Error {
   readonly kind: 'connection' | 'tls' | 'timeout';
+  readonly permanent: boolean;
   readonly timeoutMs?: number;
 
-  constructor(kind: 'connection' | 'tls' | 'timeout', message: string, options: { cause?: unknown; timeoutMs?: number } = {}) {
+  constructor(kind: 'connection' | 'tls' | 'timeout', message: string, options: { cause?: unknown; timeoutMs?: number; permanent?: boolean } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'HttpNoAnswerError';
     this.kind = kind;
+    this.permanent = options.permanent ?? kind === 'tls';
     if (options.timeoutMs !== undefined) this.timeoutMs = options.timeoutMs;
   }
 }
@@ -194,6 +199,7 @@ async function send(pool: Pool, target: HttpTarget, exchange: HttpExchange): Pro
     if (error instanceof undiciErrors.InvalidArgumentError) throw error;
     throw new HttpNoAnswerError(isCertificateError(error) ? 'tls' : 'connection', `cannot reach ${target.description}: ${(error as Error)?.message ?? String(error)}`, {
       cause: error,
+      permanent: isCertificateError(error) || isDefiniteRefusal(error),
     });
   } finally {
     clearTimeout(timer);
@@ -207,4 +213,14 @@ const CERTIFICATE_ERROR_CODE = /CERT|SELF_SIGNED|UNABLE_TO_GET_ISSUER|UNABLE_TO_
 function isCertificateError(error: unknown): boolean {
   const code = (error as { code?: unknown } | undefined)?.code;
   return typeof code === 'string' && CERTIFICATE_ERROR_CODE.test(code);
+}
+
+/**
+ * An error an `openStream` raised that will not go away by retrying: a UserError, or an error carrying a 4xx HTTP
+ * `status` (the Kubernetes API refusing the port-forward: 401, 403, 404), except 408 and 429.
+ */
+function isDefiniteRefusal(error: unknown): boolean {
+  if (error instanceof UserError) return true;
+  const status = (error as { status?: unknown } | undefined)?.status;
+  return typeof status === 'number' && status >= 400 && status < 500 && status !== 408 && status !== 429;
 }

@@ -91,6 +91,7 @@ export function createPdClient(target: HttpTarget, options: PdClientOptions = {}
     const ref: PdRequestRef = { method: request.method, path: request.path, target: target.description };
     for (let attempt = 0; ; attempt++) {
       let failure: PdError;
+      let retryable: boolean;
       try {
         const answer = await transport.request({
           method: request.method,
@@ -100,12 +101,15 @@ export function createPdClient(target: HttpTarget, options: PdClientOptions = {}
           signal: request.signal,
         });
         if ((answer.status >= 200 && answer.status < 300) || request.isAnswer?.(answer)) return answer;
-        failure = responseError(ref, answer, request.storeId);
+        const refused = responseError(ref, answer, request.storeId);
+        failure = refused;
+        retryable = isTransientAnswer(refused);
       } catch (error) {
         if (!(error instanceof HttpNoAnswerError)) throw error;
         failure = noAnswerError(ref, error, timeoutMs);
+        retryable = !error.permanent;
       }
-      if (request.retry === 'once' || attempt >= policy.retries || !isTransient(failure)) throw failure;
+      if (request.retry === 'once' || attempt >= policy.retries || !retryable) throw failure;
       await sleep(backoffDelayMs(attempt, policy), request.signal);
     }
   }
@@ -254,11 +258,8 @@ function noAnswerError(ref: PdRequestRef, error: HttpNoAnswerError, timeoutMs: n
   }
 }
 
-/** Worth another attempt: no answer, no PD leader, overload, or a 5xx that is not one of PD's definite answers. */
-function isTransient(error: PdError): boolean {
-  if (error instanceof PdTlsError) return false;
-  if (error instanceof PdConnectionError) return true;
-  if (!(error instanceof PdResponseError)) return false;
+/** An error answer worth another attempt: no PD leader, overload, or a 5xx that is not one of PD's definite answers. */
+function isTransientAnswer(error: PdResponseError): boolean {
   if (error instanceof PdNotBootstrappedError || error instanceof PdStoreNotFoundError || error instanceof PdLeaderTransferPausedError) {
     return false;
   }

@@ -90,6 +90,7 @@ export function createTikvMetrics(
       const { transport } = connectionFor(podName, target);
       const ref: TikvMetricsRequestRef = { podName, path: METRICS_PATH, target: target.description };
       let failure: TikvMetricsError;
+      let retryable: boolean;
       try {
         const answer: HttpAnswer = await transport.request({
           method: 'GET',
@@ -100,16 +101,15 @@ export function createTikvMetrics(
         });
         if (answer.status >= 200 && answer.status < 300) return { ref, text: answer.text };
         failure = new TikvMetricsResponseError(ref, answer.status, answer.text);
+        retryable = answer.status >= 500;
       } catch (error) {
         if (!(error instanceof HttpNoAnswerError)) throw error;
         if (error.kind === 'timeout') failure = new TikvMetricsTimeoutError(ref, error.timeoutMs ?? timeoutMs, error);
         else if (error.kind === 'tls') failure = new TikvMetricsTlsError(ref, error.cause ?? error);
         else failure = new TikvMetricsConnectionError(ref, error.cause ?? error);
+        retryable = !error.permanent;
       }
-      const transient =
-        (failure instanceof TikvMetricsConnectionError && !(failure instanceof TikvMetricsTlsError)) ||
-        (failure instanceof TikvMetricsResponseError && failure.status >= 500);
-      if (!transient || attempt >= policy.retries) throw failure;
+      if (!retryable || attempt >= policy.retries) throw failure;
       await sleep(backoffDelayMs(attempt, policy), signal);
     }
   }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import * as net from 'node:net';
 import { Duplex, PassThrough } from 'node:stream';
+import { UserError } from '../../src/errors.ts';
 import type { HttpTarget } from '../../src/http-target.ts';
 import type { PdClient } from '../../src/pd/pd-client.ts';
 import {
@@ -460,6 +461,34 @@ describe('undici PD client', () => {
       assert.ok(error instanceof PdConnectionError);
       assert.equal(error.cause, cause);
       assert.match(error.message, /cannot reach PD service basic-pd: pods "basic-pd-0" is forbidden/);
+    });
+
+    it('does not retry when the tunnel is refused for good (RBAC 403, no Ready pod), but does when the API server was unreachable', async () => {
+      const forbidden = Object.assign(new Error('pods "basic-pd-0" is forbidden: cannot create resource "pods/portforward"'), { status: 403 });
+      const noPod = new UserError('no Ready pod behind service "basic-pd" in namespace "ns"');
+      const unreachable = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6443'), { status: 0 });
+      for (const [cause, attempts] of [[forbidden, 1], [noPod, 1], [unreachable, 3]] as const) {
+        let opened = 0;
+        const pdClient = createPdClient(
+          {
+            origin: 'http://basic-pd:2379',
+            description: 'PD service basic-pd',
+            openStream: () => {
+              opened++;
+              return Promise.reject(cause);
+            },
+          },
+          { ...FAST, retries: 2 },
+        );
+        try {
+          const error = await rejection(pdClient.stores());
+          assert.ok(error instanceof PdConnectionError);
+          assert.equal(error.cause, cause);
+          assert.equal(opened, attempts, cause.message);
+        } finally {
+          await pdClient.close();
+        }
+      }
     });
 
     it('gives up on a stream that never opens after the connect timeout, aborting the signal openStream got', async () => {

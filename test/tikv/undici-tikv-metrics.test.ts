@@ -161,6 +161,26 @@ describe('undici TiKV metrics reader', () => {
     assert.match(error.message, /^TiKV metrics request failed: GET \/metrics of pod basic-tikv-0: cannot reach TiKV basic-tikv-0 status port: .*ECONNREFUSED/);
   });
 
+  it('does not retry a port-forward the API server refused (403)', async () => {
+    let opened = 0;
+    const forbidden = Object.assign(new Error('pods "basic-tikv-0" is forbidden'), { status: 403 });
+    reader = createTikvMetrics(
+      () => ({
+        origin: 'http://basic-tikv-0:20180',
+        description: 'TiKV basic-tikv-0 status port (port-forward)',
+        openStream: () => {
+          opened++;
+          return Promise.reject(forbidden);
+        },
+      }),
+      { ...FAST, retries: 3 },
+    );
+    const error = await rejection(reader.leaderCount('basic-tikv-0'));
+    assert.ok(error instanceof TikvMetricsConnectionError);
+    assert.equal(error.cause, forbidden);
+    assert.equal(opened, 1);
+  });
+
   it('lets an error from targetFor through unchanged', async () => {
     const notFound = new Error('pods "basic-tikv-9" not found');
     reader = createTikvMetrics(() => Promise.reject(notFound), FAST);

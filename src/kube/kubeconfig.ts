@@ -374,16 +374,24 @@ function inClusterConfig(env: Readonly<Record<string, string | undefined>>, serv
   };
 }
 
+/** Nothing configures a client: no kubeconfig file, no in-cluster service account, no `--server`. */
+export class NoKubeconfigError extends UsageError {
+  constructor(message: string, options: { suggestions?: string[] } = {}) {
+    super(message, options);
+    this.name = 'NoKubeconfigError';
+  }
+}
+
 function noKubeconfigError(
   env: Readonly<Record<string, string | undefined>>,
   home: string,
   files: string[],
-): UsageError {
+): NoKubeconfigError {
   let why: string;
   if (files.length > 0) why = `the kubeconfig (${files.join(', ')}) defines no clusters, users or contexts`;
   else if (env.KUBECONFIG) why = `none of the files in KUBECONFIG exist (${env.KUBECONFIG})`;
   else why = `KUBECONFIG is not set and ${path.join(home, '.kube', 'config')} does not exist`;
-  return new UsageError(`no kubeconfig found: ${why}`, {
+  return new NoKubeconfigError(`no kubeconfig found: ${why}`, {
     suggestions: [
       'Point KUBECONFIG or --kubeconfig at the kubeconfig of your cluster, or pass -s/--server and --token.',
       "Check with 'kubectl config view'.",

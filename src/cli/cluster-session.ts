@@ -1,0 +1,97 @@
+import type { HttpTarget } from '../http-target.ts';
+import { readClientTls } from '../kube/cluster-tls.ts';
+import type { DetectedCluster } from '../kube/detected-cluster.ts';
+import { explainKubeError } from '../kube/explain-kube-error.ts';
+import { podHttpTarget, serviceHttpTarget, urlHttpTarget } from '../kube/http-targets.ts';
+import { KubeError } from '../kube/kube-error.ts';
+import type { Kube } from '../kube/kube.ts';
+import { KINDS } from '../kube/kinds.ts';
+import { type ResolvedKubeconfig, resolveKubeconfig } from '../kube/kubeconfig.ts';
+import { podDnsName } from '../kube/tikv-pods.ts';
+import { detectCluster } from '../kube/topology-detect.ts';
+import type { PdClient } from '../pd/pd-client.ts';
+import type { TikvMetrics } from '../tikv/tikv-metrics.ts';
+import type { GlobalOptions } from './global-options.ts';
+import type { CliRuntime } from './runtime.ts';
+
+/** TiKV's status port (HTTP, /metrics). */
+export const TIKV_STATUS_PORT = 20180;
+
+/** Everything a command needs to act on one TiKV cluster: the clients of every port, ready to use. */
+export interface ClusterSession {
+  kubeconfig: ResolvedKubeconfig;
+  kube: Kube;
+  cluster: DetectedCluster;
+  /** How PD is reached (a port-forward tunnel to its service, or `--pd-url`). */
+  pdTarget: HttpTarget;
+  pd: PdClient;
+  tikvMetrics: TikvMetrics;
+  /** The status port (20180) of a TiKV pod, through a port-forward; cluster TLS applied. */
+  tikvTarget(podName: string): Promise<HttpTarget>;
+  /** Closes PD and TiKV connections, port-forwards and the Kubernetes client. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** Connection tuning for tests (the e2e suite scales nothing here; production uses the defaults). */
+export interface ClusterSessionOptions {
+  userAgent?: string;
+}
+
+/**
+ * Opens a session on the TiKV cluster the flags point at: kubeconfig as kubectl resolves it, the client-node
+ * Kubernetes client (imported only now: it costs half a second), topology detection, the PD tunnel with cluster
+ * TLS, and the PD and TiKV metrics clients. KubeErrors on the way are explained (RBAC verb and resource, context).
+ */
+export async function openClusterSession(globals: GlobalOptions, runtime: CliRuntime, options: ClusterSessionOptions = {}): Promise<ClusterSession> {
+  const kubeconfig = resolveKubeconfig(globals.kubeconfig, { env: runtime.env });
+  const signal = runtime.signal;
+  const [{ ClientNodeKube }, { createPdClient }, { createTikvMetrics }] = await Promise.all([
+    import('../kube/client-node-kube.ts'),
+    import('../pd/undici-pd-client.ts'),
+    import('../tikv/undici-tikv-metrics.ts'),
+  ]);
+  const kube = new ClientNodeKube(kubeconfig, { userAgent: options.userAgent ?? 'kubectl-tikv' });
+  const closers: (() => Promise<void>)[] = [() => kube.close()];
+  const closeAll = async () => {
+    for (const close of closers.splice(0).reverse()) await close().catch(() => undefined);
+  };
+  try {
+    const cluster = await detectCluster(kube, globals.selection, { signal });
+    const tls = cluster.tls ? await readClientTls(kube, cluster.tls, { signal }) : undefined;
+    const pdTarget = cluster.pd.kind === 'url' ? urlHttpTarget(cluster.pd.url, tls) : serviceHttpTarget(kube, { ...cluster.pd, tls });
+    const pd = createPdClient(pdTarget);
+    closers.push(() => pd.close());
+
+    const scheme = cluster.tls ? 'https' : 'http';
+    const targets = new Map<string, Promise<HttpTarget>>();
+    const tikvTarget = (podName: string): Promise<HttpTarget> => {
+      let target = targets.get(podName);
+      if (!target) {
+        target = (async () => {
+          const pod = await kube.get({ ...KINDS.pod, namespace: cluster.ref.namespace, name: podName }, { signal });
+          return podHttpTarget(kube, {
+            namespace: cluster.ref.namespace,
+            podName,
+            port: TIKV_STATUS_PORT,
+            scheme,
+            host: pod ? podDnsName(pod) : undefined,
+            tls,
+            description: `TiKV pod ${cluster.ref.namespace}/${podName} status port ${TIKV_STATUS_PORT} (port-forward)`,
+          });
+        })();
+        // A failed lookup is not remembered: the pod may exist at the next poll.
+        target.catch(() => targets.delete(podName));
+        targets.set(podName, target);
+      }
+      return target;
+    };
+    const tikvMetrics = createTikvMetrics(tikvTarget);
+    closers.push(() => tikvMetrics.close());
+
+    return { kubeconfig, kube, cluster, pdTarget, pd, tikvMetrics, tikvTarget, close: closeAll };
+  } catch (error) {
+    await closeAll();
+    if (error instanceof KubeError) throw explainKubeError(error, { contextName: kubeconfig.contextName });
+    throw error;
+  }
+}

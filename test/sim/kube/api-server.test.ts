@@ -233,8 +233,12 @@ describe('simulated API server over plain HTTP', () => {
       const throttled = await call('GET', '/api/v1/namespaces/tidb/pods');
       assert.equal(throttled.status, 429);
       assert.equal(throttled.headers.get('retry-after'), '3');
-      assert.equal(throttled.json.reason, 'TooManyRequests');
+      assert.equal(throttled.text, 'Too many requests, please try again later.\n', 'API Priority and Fairness answers in plain text');
       clear();
+      api.faults.failRequests({ verb: 'list', resource: 'pods', status: 429, format: 'status', times: 1 });
+      const asStatus = await call('GET', '/api/v1/namespaces/tidb/pods');
+      assert.equal(asStatus.json.reason, 'TooManyRequests');
+      assert.equal(asStatus.headers.get('retry-after'), '1');
       assert.equal((await call('GET', '/api/v1/namespaces/tidb/pods')).status, 200);
     });
 

@@ -321,6 +321,12 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   }
 
   function sendError(res: ServerResponse, error: unknown): number {
+    if (error instanceof PlainTextError) {
+      if (error.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(error.retryAfterSeconds));
+      res.writeHead(error.code, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
+      res.end(`${error.message}\n`);
+      return error.code;
+    }
     const statusError = error instanceof StatusError ? error : internalError((error as Error)?.message ?? String(error));
     if (!(error instanceof StatusError)) process.emitWarning(`simulated API server: ${(error as Error)?.stack ?? String(error)}`);
     if (statusError.code === 429) res.setHeader('Retry-After', String(statusError.status.details?.retryAfterSeconds ?? 1));
@@ -329,9 +335,13 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     return statusError.code;
   }
 
-  function faultError(info: RequestInfo, user: UserInfo | undefined): StatusError | undefined {
+  function faultError(info: RequestInfo, user: UserInfo | undefined): StatusError | PlainTextError | undefined {
     const fault = faults.takeError({ verb: info.verb, resource: info.resource || undefined, subresource: info.subresource, namespace: info.namespace, name: info.name, user: user?.name });
     if (!fault) return undefined;
+    if ((fault.format ?? (fault.status === 429 ? 'text' : 'status')) === 'text') {
+      const text = fault.message ?? (fault.status === 429 ? 'Too many requests, please try again later.' : `injected fault ${fault.status}`);
+      return new PlainTextError(fault.status, text, fault.status === 429 ? fault.retryAfterSeconds ?? 1 : undefined);
+    }
     const gr = { group: info.group, resource: info.resource };
     let error: StatusError;
     switch (fault.status) {
@@ -722,6 +732,11 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     const info = requestInfo('GET', url);
     let user: UserInfo | undefined;
     const reject = (error: unknown) => {
+      if (error instanceof PlainTextError) {
+        socket.end(`HTTP/1.1 ${error.code} ${statusText(error.code)}\r\nContent-Type: text/plain; charset=utf-8\r\n${error.retryAfterSeconds !== undefined ? `Retry-After: ${error.retryAfterSeconds}\r\n` : ''}Content-Length: ${Buffer.byteLength(error.message) + 1}\r\nConnection: close\r\n\r\n${error.message}\n`);
+        record(info, user, error.code, 'GET');
+        return;
+      }
       const statusError = error instanceof StatusError ? error : internalError(String(error));
       const text = JSON.stringify(statusError.status);
       socket.end(`HTTP/1.1 ${statusError.code} ${statusText(statusError.code)}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`);
@@ -800,6 +815,18 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** An error answered as plain text, as some kube-apiserver filters do (`http.Error`). */
+class PlainTextError extends Error {
+  readonly code: number;
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(code: number, message: string, retryAfterSeconds?: number) {
+    super(message);
+    this.code = code;
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
 }
 
 function statusText(code: number): string {

@@ -33,6 +33,12 @@ export interface RequestFault extends RequestMatch {
   message?: string;
   /** For 429: the Retry-After seconds (default 1). */
   retryAfterSeconds?: number;
+  /**
+   * Body format. 'text' is how API Priority and Fairness / max-in-flight answer 429 (`http.Error`: text/plain
+   * "Too many requests, please try again later."); 'status' a meta/v1 Status object. Default: 'text' for 429,
+   * 'status' otherwise.
+   */
+  format?: 'status' | 'text';
 }
 
 export interface DelayFault extends RequestMatch {

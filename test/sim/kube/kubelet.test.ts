@@ -134,13 +134,15 @@ describe('simulated kubelet', () => {
 
   it('kills a container that ignores SIGTERM once the grace period runs out', async () => {
     processes.onTerminate = 'hang';
-    store.create(pod('p', { grace: 5 }));
+    store.create(pod('p', { grace: 60 }));
     await waitFor((e) => e.type === 'pod-ready');
     store.delete(Pod, 'tidb', 'p');
     const killed = await waitFor((e) => e.type === 'container-killed');
-    assert.equal(killed.data.gracePeriodSeconds, 5);
+    assert.equal(killed.data.gracePeriodSeconds, 60);
     await waitFor((e) => e.type === 'pod-removed');
     assert.equal(processes.latest('p')!.killed, true);
+    const notReady = history.entries.findIndex((e) => e.type === 'pod-not-ready');
+    assert.ok(notReady >= 0 && notReady < history.entries.indexOf(killed), 'readiness probes keep running while terminating: the shutting-down process turned the pod not Ready');
   });
 
   it('restarts a crashed container with back-off, showing CrashLoopBackOff', async () => {

@@ -442,7 +442,7 @@ export class Kubelet implements PortForwardResolver {
     const crashCode = this.#faults?.crashLoopExitCode(runtime.namespace, runtime.name);
     if (crashCode !== undefined) {
       c.cancels.push(this.#clock.after(this.#timings.crashAfterMs, () => {
-        if (generation !== c.generation || c.state !== 'running') return;
+        if (generation !== c.generation || c.state !== 'running' || runtime.phase !== 'running') return;
         c.process?.kill();
         this.#onExit(runtime, c, generation, crashCode);
       }));
@@ -477,7 +477,7 @@ export class Kubelet implements PortForwardResolver {
   }
 
   #probe(runtime: PodRuntime, c: ContainerRuntime, generation: number): void {
-    if (runtime.phase !== 'running' || generation !== c.generation) return;
+    if ((runtime.phase !== 'running' && runtime.phase !== 'terminating') || generation !== c.generation) return;
     let ready = c.state === 'running' && !this.#faults?.isNeverReady(runtime.namespace, runtime.name);
     if (ready && c.process) {
       try {
@@ -572,9 +572,10 @@ export class Kubelet implements PortForwardResolver {
     for (const cancel of runtime.cancels.splice(0)) cancel();
     const stops: Promise<void>[] = [];
     for (const c of runtime.containers.values()) {
-      for (const cancel of c.cancels.splice(0)) cancel();
+      // Readiness probes keep running while the container shuts down (a terminating pod can turn not Ready).
       const process = c.process;
       if (!process || c.state !== 'running') {
+        for (const cancel of c.cancels.splice(0)) cancel();
         if (c.state !== 'terminated') {
           c.state = 'terminated';
           c.terminated = { exitCode: 0, reason: 'Completed', startedAt: c.startedAt, finishedAt: timestamp() };
@@ -582,6 +583,7 @@ export class Kubelet implements PortForwardResolver {
         continue;
       }
       stops.push(this.#stopProcess(runtime, c.name, process, graceSeconds).then((how) => {
+        for (const cancel of c.cancels.splice(0)) cancel();
         c.process = undefined;
         c.ready = false;
         c.state = 'terminated';
@@ -616,7 +618,7 @@ export class Kubelet implements PortForwardResolver {
     if (allTerminated && runtime.phase !== 'terminating') phase = containers.every((c) => c.terminated?.exitCode === 0) ? 'Succeeded' : 'Failed';
     if (allTerminated && runtime.phase === 'terminating') phase = 'Running';
     const wasReady = runtime.ready;
-    runtime.ready = allReady && runtime.phase === 'running';
+    runtime.ready = allReady && (runtime.phase === 'running' || runtime.phase === 'terminating');
     for (let attempt = 0; attempt < 8; attempt++) {
       const pod = this.#store.get<KubeObject>(Pod, runtime.namespace, runtime.name);
       if (!pod || pod.metadata.uid !== runtime.uid) return;

@@ -1,7 +1,9 @@
 import { Command, Errors, type Interfaces } from '@oclif/core';
 import { UsageError } from '../errors.ts';
 import { closest } from './closest.ts';
+import type { ClusterConnection } from './cluster-connection.ts';
 import { globalFlags } from './global-flags.ts';
+import type { GlobalOptions } from './global-options.ts';
 import type { CliRuntime } from './runtime.ts';
 import { stripAnsi } from '../ui/color.ts';
 
@@ -36,6 +38,15 @@ export abstract class BaseCommand extends Command {
     } catch (error) {
       throw toUsageError(error, this.id, { ...options.baseFlags, ...options.flags });
     }
+  }
+
+  /**
+   * Connects to the TiKV cluster the global flags point at (kubeconfig, detection, PD tunnel, TiKV metrics). The
+   * Kubernetes client is imported only here. The caller closes the connection in `finally`.
+   */
+  protected async connect(globals: GlobalOptions): Promise<ClusterConnection> {
+    const { openClusterConnection } = await import('./cluster-connection.ts');
+    return openClusterConnection(globals, this.runtime, { userAgent: `kubectl-tikv/${this.config.version}` });
   }
 
   /** Writes data (tables, JSON, YAML) to stdout. */

@@ -64,6 +64,11 @@ export default class EvictCommand extends BaseCommand {
       wait: flags.wait,
       output: globals.output,
     };
-    throw serviceNotImplemented('evict', options);
+    const connection = await this.connect(globals);
+    try {
+      throw serviceNotImplemented('evict', options);
+    } finally {
+      await connection.close();
+    }
   }
 }

@@ -43,6 +43,11 @@ export default class RestartCommand extends BaseCommand {
     if (duplicate) throw new UsageError(`pod "${duplicate}" is named twice`, { suggestions: [helpSuggestion('restart')] });
     requireConfirmationPossible(this.runtime, steps.yes, 'restart TiKV');
     const options: RestartOptions = { ...steps, podNames, all: flags.all, interactive, output: globals.output };
-    throw serviceNotImplemented('restart', options);
+    const connection = await this.connect(globals);
+    try {
+      throw serviceNotImplemented('restart', options);
+    } finally {
+      await connection.close();
+    }
   }
 }

@@ -40,6 +40,11 @@ export default class UpgradeCommand extends BaseCommand {
       interactive: isInteractive(this.runtime),
       output: globals.output,
     };
-    throw serviceNotImplemented('upgrade', options);
+    const connection = await this.connect(globals);
+    try {
+      throw serviceNotImplemented('upgrade', options);
+    } finally {
+      await connection.close();
+    }
   }
 }

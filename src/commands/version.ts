@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base-command.ts';
+import type { ClusterConnection } from '../cli/cluster-connection.ts';
 import { type GlobalOptions, resolveGlobalOptions } from '../cli/global-options.ts';
 import { isStructured, renderStructured } from '../ui/structured-output.ts';
 
@@ -47,10 +48,10 @@ export default class VersionCommand extends BaseCommand {
   }
 
   async #addClusterVersions(report: VersionReport, globals: GlobalOptions): Promise<void> {
-    const [{ openClusterSession }, { NoKubeconfigError }] = await Promise.all([import('../cli/cluster-session.ts'), import('../kube/kubeconfig.ts')]);
-    let session: Awaited<ReturnType<typeof openClusterSession>>;
+    const { NoKubeconfigError } = await import('../kube/kubeconfig.ts');
+    let session: ClusterConnection;
     try {
-      session = await openClusterSession(globals, this.runtime, { userAgent: `kubectl-tikv/${this.config.version}` });
+      session = await this.connect(globals);
     } catch (error) {
       // No kubeconfig at all, and no flag asking for a cluster: a plugin-only answer, like `--client`.
       if (error instanceof NoKubeconfigError && !asksForCluster(globals)) {

@@ -1,39 +1,35 @@
 import type { HttpTarget } from '../http-target.ts';
 import { readClientTls } from '../kube/cluster-tls.ts';
-import type { DetectedCluster } from '../kube/detected-cluster.ts';
 import { explainKubeError } from '../kube/explain-kube-error.ts';
 import { podHttpTarget, serviceHttpTarget, urlHttpTarget } from '../kube/http-targets.ts';
 import { KubeError } from '../kube/kube-error.ts';
-import type { Kube } from '../kube/kube.ts';
 import { KINDS } from '../kube/kinds.ts';
 import { type ResolvedKubeconfig, resolveKubeconfig } from '../kube/kubeconfig.ts';
 import { podDnsName } from '../kube/tikv-pods.ts';
 import { detectCluster } from '../kube/topology-detect.ts';
-import type { PdClient } from '../pd/pd-client.ts';
-import type { TikvMetrics } from '../tikv/tikv-metrics.ts';
+import type { ClusterSession } from '../services/cluster-session.ts';
 import type { GlobalOptions } from './global-options.ts';
 import type { CliRuntime } from './runtime.ts';
 
 /** TiKV's status port (HTTP, /metrics). */
 export const TIKV_STATUS_PORT = 20180;
 
-/** Everything a command needs to act on one TiKV cluster: the clients of every port, ready to use. */
-export interface ClusterSession {
+/**
+ * Everything a command needs to act on one TiKV cluster: the services' ClusterSession (Kube, the detected cluster,
+ * PD and TiKV metrics clients) plus what the command itself uses and must close.
+ */
+export interface ClusterConnection extends ClusterSession {
   kubeconfig: ResolvedKubeconfig;
-  kube: Kube;
-  cluster: DetectedCluster;
   /** How PD is reached (a port-forward tunnel to its service, or `--pd-url`). */
   pdTarget: HttpTarget;
-  pd: PdClient;
-  tikvMetrics: TikvMetrics;
   /** The status port (20180) of a TiKV pod, through a port-forward; cluster TLS applied. */
   tikvTarget(podName: string): Promise<HttpTarget>;
   /** Closes PD and TiKV connections, port-forwards and the Kubernetes client. Safe to call twice. */
   close(): Promise<void>;
 }
 
-/** Connection tuning for tests (the e2e suite scales nothing here; production uses the defaults). */
-export interface ClusterSessionOptions {
+/** Identification of the client. */
+export interface ClusterConnectionOptions {
   userAgent?: string;
 }
 
@@ -42,7 +38,7 @@ export interface ClusterSessionOptions {
  * Kubernetes client (imported only now: it costs half a second), topology detection, the PD tunnel with cluster
  * TLS, and the PD and TiKV metrics clients. KubeErrors on the way are explained (RBAC verb and resource, context).
  */
-export async function openClusterSession(globals: GlobalOptions, runtime: CliRuntime, options: ClusterSessionOptions = {}): Promise<ClusterSession> {
+export async function openClusterConnection(globals: GlobalOptions, runtime: CliRuntime, options: ClusterConnectionOptions = {}): Promise<ClusterConnection> {
   const kubeconfig = resolveKubeconfig(globals.kubeconfig, { env: runtime.env });
   const signal = runtime.signal;
   const [{ ClientNodeKube }, { createPdClient }, { createTikvMetrics }] = await Promise.all([
@@ -85,10 +81,10 @@ export async function openClusterSession(globals: GlobalOptions, runtime: CliRun
       }
       return target;
     };
-    const tikvMetrics = createTikvMetrics(tikvTarget);
-    closers.push(() => tikvMetrics.close());
+    const tikv = createTikvMetrics(tikvTarget);
+    closers.push(() => tikv.close());
 
-    return { kubeconfig, kube, cluster, pdTarget, pd, tikvMetrics, tikvTarget, close: closeAll };
+    return { kubeconfig, kube, cluster, pdTarget, pd, tikv, tikvTarget, close: closeAll };
   } catch (error) {
     await closeAll();
     if (error instanceof KubeError) throw explainKubeError(error, { contextName: kubeconfig.contextName });

@@ -64,6 +64,8 @@ describe('the Kubernetes side of a simulated cluster (startKubeCluster)', functi
     assert.match(sts.stdout, /basic-pd\s+2\/2/);
     const endpoints = await kubectl(['get', 'endpoints', 'basic-pd', '-o', 'jsonpath={.subsets[0].addresses[*].targetRef.name}']);
     assert.equal(endpoints.stdout, 'basic-pd-0 basic-pd-1');
+    const nodes = await kubectl(['get', 'nodes']);
+    assert.match(nodes.stdout, /^NAME\s+STATUS\s+ROLES\s+AGE\s+VERSION\nsim-node-1\s+Ready\s+<none>\s+\S+\s+v1\.32\.4\n/);
     const describe = await kubectl(['describe', 'pod', 'basic-pd-0']);
     assert.equal(describe.code, 0, describe.stderr);
     assert.match(describe.stdout, /Controlled By:\s+StatefulSet\/basic-pd/);

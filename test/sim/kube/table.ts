@@ -201,6 +201,25 @@ const printers: Record<string, Printer> = {
       return [o.metadata.name, spec.type ?? 'ClusterIP', spec.clusterIP ?? '<none>', externalIps.length > 0 ? externalIps.join(',') : (spec.type === 'LoadBalancer' ? '<pending>' : '<none>'), servicePorts(spec), age(o.metadata.creationTimestamp), selectorText(spec.selector)];
     },
   },
+  Node: {
+    columns: [
+      nameColumn, col('Status', 'string', 'The status of the node'), col('Roles', 'string', 'The roles of the node'), ageColumn,
+      col('Version', 'string', 'Kubelet Version reported by the node.'), col('Internal-IP', 'string', 'List of internal IPs.', 1),
+      col('External-IP', 'string', 'List of external IPs.', 1), col('OS-Image', 'string', 'OS Image reported by the node from /etc/os-release (e.g. Debian GNU/Linux 7 (wheezy)).', 1),
+      col('Kernel-Version', 'string', 'Kernel Version reported by the node from \'uname -r\' (e.g. 3.16.0-0.bpo.4-amd64).', 1),
+      col('Container-Runtime', 'string', 'ContainerRuntime Version reported by the node through runtime remote API (e.g. containerd://1.4.2).', 1),
+    ],
+    cells: (o) => {
+      const status = asObj(o.status);
+      const ready = asArray(status.conditions).find((c) => c.type === 'Ready');
+      const state = [ready?.status === 'True' ? 'Ready' : ready ? 'NotReady' : 'Unknown', ...(asObj(o.spec).unschedulable ? ['SchedulingDisabled'] : [])].join(',');
+      const roles = Object.keys(o.metadata.labels ?? {}).filter((k) => k.startsWith('node-role.kubernetes.io/')).map((k) => k.slice('node-role.kubernetes.io/'.length));
+      const addresses = asArray(status.addresses);
+      const info = asObj(status.nodeInfo);
+      const address = (type: string) => addresses.filter((a) => a.type === type).map((a) => a.address).join(',') || '<none>';
+      return [o.metadata.name, state, roles.length > 0 ? roles.join(',') : '<none>', age(o.metadata.creationTimestamp), info.kubeletVersion ?? '', address('InternalIP'), address('ExternalIP'), info.osImage ?? '<unknown>', info.kernelVersion ?? '<unknown>', info.containerRuntimeVersion ?? '<unknown>'];
+    },
+  },
   Namespace: {
     columns: [nameColumn, col('Status', 'string', 'The status of the namespace'), ageColumn],
     cells: (o) => [o.metadata.name, asObj(o.status).phase ?? '', age(o.metadata.creationTimestamp)],

@@ -318,6 +318,13 @@ describe('simulated API server over plain HTTP', () => {
       assert.equal(await res.text(), '', 'no events, then the server ends the response');
     });
 
+    it('ends the initial events of a watch-list request with the initial-events-end bookmark', async () => {
+      store.create(pod('a'));
+      const events = await readEvents('/api/v1/namespaces/tidb/pods?watch=1&sendInitialEvents=true&allowWatchBookmarks=true&resourceVersionMatch=NotOlderThan', 2);
+      assert.deepEqual(events.map((e) => e.type), ['ADDED', 'BOOKMARK']);
+      assert.equal(events[1].object.metadata.annotations['k8s.io/initial-events-end'], 'true');
+    });
+
     it('sends BOOKMARK events when allowed', async () => {
       await api.close();
       api = await startApiServer({ store, history, bookmarkIntervalMs: 20 });

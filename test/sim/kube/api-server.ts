@@ -632,8 +632,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     req.on('close', finish);
     res.on('close', finish);
     const fromNow = rv === undefined || rv === '' || rv === '0';
-    if (fromNow && (rv !== undefined || !sendInitialEvents || sendInitialEvents)) {
-      // rv unset or "0": the current state first as synthetic ADDED events ("Get State and Start at Most Recent").
+    if (fromNow && q.get('sendInitialEvents') !== 'false') {
+      // rv unset or "0": the current state first as synthetic ADDED events ("Get State and Start at Most Recent"),
+      // and with sendInitialEvents=true (watch-list) a bookmark marking their end.
       for (const o of initial.items) write('ADDED', encode(o));
       if (sendInitialEvents && allowBookmarks) bookmark({ 'k8s.io/initial-events-end': 'true' });
     }

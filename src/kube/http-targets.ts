@@ -62,7 +62,9 @@ export function serviceHttpTarget(
   };
 
   const target = {
-    origin: `${options.scheme}://${service}:${defaultPort}`,
+    // With openStream the host only names the server (Host header, TLS name): `<svc>.<ns>.svc` is among the SANs
+    // tidb-operator documents for PD's certificate (next to `<svc>`, `<svc>.<ns>` and 127.0.0.1).
+    origin: `${options.scheme}://${service}.${namespace}.svc:${defaultPort}`,
     tls: options.tls,
     get description(): string {
       const via = current ? ` (port-forward to ${current.podName}:${current.port})` : '';

@@ -1,8 +1,11 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base-command.ts';
 import { resolveGlobalOptions } from '../cli/global-options.ts';
-import { serviceNotImplemented } from '../cli/service-not-implemented.ts';
+import { readStatus } from '../services/status.ts';
 import type { StatusOptions } from '../services/status-options.ts';
+import { colors, shouldColor } from '../ui/color.ts';
+import { renderStatus } from '../ui/status-view.ts';
+import { isStructured, renderStructured } from '../ui/structured-output.ts';
 
 /** `kubectl tikv status` (alias `stores`): topology, PD, every store ↔ pod, evictions, region health. */
 export default class StatusCommand extends BaseCommand {
@@ -24,10 +27,39 @@ export default class StatusCommand extends BaseCommand {
     const globals = resolveGlobalOptions(flags, this.runtime.env);
     const options: StatusOptions = { output: globals.output, watch: flags.watch, pollIntervalMs: globals.pollIntervalMs };
     const connection = await this.connect(globals);
+    const { signal, stdout, env } = this.runtime;
+    const palette = colors(shouldColor(stdout, env, globals.colorAllowed));
     try {
-      throw serviceNotImplemented('status', options);
+      for (let first = true; ; first = false) {
+        const report = await readStatus(connection, { signal });
+        if (isStructured(options.output)) {
+          // --watch -o json prints one document per refresh, as `kubectl get -w -o json` does.
+          this.out(renderStructured(report, options.output));
+        } else {
+          if (options.watch && !first && stdout.isTTY) stdout.write('\u001b[H\u001b[2J');
+          else if (!first) this.out('');
+          this.out(renderStatus(report, { wide: options.output === 'wide', colors: palette, nowMs: Date.now() }));
+        }
+        if (!options.watch) return;
+        try {
+          await sleep(Math.max(1_000, options.pollIntervalMs * 2), signal);
+        } catch {
+          return; // Ctrl+C ends --watch: that is how it is meant to stop.
+        }
+      }
     } finally {
       await connection.close();
     }
   }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    }, { once: true });
+  });
 }

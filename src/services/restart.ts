@@ -1,0 +1,271 @@
+import type { Member } from '../core/model.ts';
+import { planRestart, type Plan } from '../core/plan.ts';
+import type { StepRecord } from '../core/step-record.ts';
+import type { EvictionMode, StoreTarget } from '../core/store-step.ts';
+import { InterruptedError, UsageError, UserError } from '../errors.ts';
+import { KINDS } from '../kube/kinds.ts';
+import type { Clock } from './clock.ts';
+import { readClusterSnapshot, type ClusterSession, type ClusterSnapshot } from './cluster-session.ts';
+import { classifyEvictions, readStepRecords } from './evictions.ts';
+import { checkGates } from './gate-check.ts';
+import { kubeEvents } from './kube-events.ts';
+import { kubeStepRecords } from './kube-step-records.ts';
+import { PodWatch } from './pod-watch.ts';
+import type { Progress } from './progress.ts';
+import type { Prompter } from './prompter.ts';
+import type { RestartOptions } from './restart-options.ts';
+import { deletePodTrigger } from './restart-trigger.ts';
+import { RunLease, type LeaseTiming } from './run-lease.ts';
+import { runStoreStep, StoreStepError, type StoreResult } from './store-step-runner.ts';
+import type { RestartTrigger } from './step-ports.ts';
+
+/** What a rolling service needs beyond the connected cluster. */
+export interface RollingDeps {
+  session: ClusterSession;
+  clock: Clock;
+  progress: Progress;
+  /** Only given on a terminal; without it nothing is asked. */
+  prompter?: Prompter;
+  /** Aborted by SIGINT/SIGTERM. */
+  signal: AbortSignal;
+  /** Who runs this (`user@host (pid N)`), for the Lease and the step records. */
+  holder: string;
+  leaseTiming?: LeaseTiming;
+  cleanupTimeoutMs?: number;
+}
+
+/** The outcome of `kubectl tikv restart`, for the summary and `-o json`. */
+export interface RestartResult {
+  cluster: { topology: string; namespace: string; name: string };
+  plan: Plan;
+  stores: StoreResult[];
+  /** Pods a previous, interrupted `restart --all` had finished, skipped now. */
+  resumedDone: string[];
+  /** Leftovers of killed runs that were undone before starting. */
+  cleanedUp: string[];
+  warnings: string[];
+  /** False when the user declined the confirmation. */
+  confirmed: boolean;
+}
+
+/** A rolling run that stopped early; carries what was done so far. */
+export class RollingRunError<R> extends UserError {
+  readonly result: R;
+  constructor(cause: UserError, result: R) {
+    super(cause.message, { code: cause.code, suggestions: cause.suggestions, cause });
+    this.name = cause.name;
+    this.result = result;
+  }
+}
+
+/**
+ * `kubectl tikv restart`: graceful restart of the chosen pods (or `--all`), one store at a time, each behind fresh
+ * health gates, with the cluster's Lease held so no other run interferes. Bad input fails before anything changes.
+ */
+export async function runRestart(deps: RollingDeps, options: RestartOptions): Promise<RestartResult> {
+  const { session, clock, progress } = deps;
+  const { cluster } = session;
+  const snapshot = await readClusterSnapshot(session, deps.signal);
+  const chosen = await chooseMembers(deps, snapshot, options);
+  const command = options.all ? 'restart-all' : 'restart';
+  const result: RestartResult = {
+    cluster: { topology: cluster.ref.topology, namespace: cluster.ref.namespace, name: cluster.ref.name },
+    plan: planRestart(chosen, 'leaders', false),
+    stores: [],
+    resumedDone: [],
+    cleanedUp: [],
+    warnings: [],
+    confirmed: false,
+  };
+  if (!options.all) {
+    // Pods named on the command line run in the order given.
+    result.plan.entries.sort((a, b) => chosen.findIndex((m) => m.podName === a.podName) - chosen.findIndex((m) => m.podName === b.podName));
+    result.plan.orderRule = 'in the order given';
+  }
+
+  const lease = await RunLease.acquire(session.kube, cluster, { holder: deps.holder, command: `restart ${options.all ? '--all' : options.podNames.join(' ')}`.trim(), clock, timing: deps.leaseTiming, signal: deps.signal });
+  const signal = AbortSignal.any([deps.signal, lease.lost]);
+  let completed = false;
+  let pods: PodWatch | undefined;
+  try {
+    if (lease.tookOverFrom) warn(`took over the Lease of a run that stopped renewing it (${lease.tookOverFrom})`);
+    if (options.all && lease.previous?.command === command) {
+      result.resumedDone = lease.previous.donePods.filter((p) => chosen.some((m) => m.podName === p));
+      if (result.resumedDone.length > 0) {
+        info(`resuming the rolling restart: ${result.resumedDone.length} of ${chosen.length} pods were restarted by the interrupted run (${result.resumedDone.join(', ')})`);
+        for (const entry of result.plan.entries) if (result.resumedDone.includes(entry.podName)) {
+          entry.action = 'skip';
+          entry.note = 'restarted by the interrupted run';
+        }
+      }
+    }
+    const { records } = await readStepRecords(session.kube, cluster, snapshot.mapping.members, signal);
+    await undoLeftovers(records.filter((r) => !chosen.some((m) => m.store?.storeId === r.storeId)));
+
+    result.confirmed = await confirm(deps, options, result);
+    if (!result.confirmed) return result;
+
+    pods = await PodWatch.start(session.kube, cluster, signal);
+    const stepDeps = {
+      pd: session.pd,
+      tikv: session.tikv,
+      clock,
+      progress,
+      pods,
+      records: kubeStepRecords(session.kube, cluster),
+      events: kubeEvents(session.kube, cluster, pods, clock),
+      restart: restartTrigger(deps),
+    };
+    const todo = result.plan.entries.filter((e) => e.action !== 'skip');
+    const done = [...result.resumedDone];
+    for (const [index, entry] of todo.entries()) {
+      signal.throwIfAborted();
+      const fresh = await readClusterSnapshot(session, signal);
+      const member = fresh.mapping.members.find((m) => m.podName === entry.podName);
+      if (!member?.store) {
+        throw new UserError(`pod ${entry.podName} has no store in PD any more`, { suggestions: ["Check 'kubectl tikv status'."] });
+      }
+      const storeId = member.store.storeId;
+      progress.emit({ type: 'store-start', podName: member.podName, storeId, index: index + result.resumedDone.length, total: result.plan.entries.length, atMs: clock.now() });
+      const eviction = await gate(fresh, member);
+      const target: StoreTarget = {
+        podName: member.podName,
+        storeId,
+        eviction,
+        evictTimeoutMs: options.evictTimeoutMs,
+        onEvictTimeout: options.onEvictTimeout,
+        readyTimeoutMs: options.readyTimeoutMs,
+        leaderReturnTimeoutMs: options.leaderReturnTimeoutMs,
+        skipLeaderReturn: options.skipLeaderReturn,
+      };
+      const storeResult = await runStoreStep(stepDeps, target, member, {
+        runId: deps.holder,
+        command: 'restart',
+        holder: deps.holder,
+        pollIntervalMs: options.pollIntervalMs,
+        cleanupTimeoutMs: deps.cleanupTimeoutMs ?? 60_000,
+        signal,
+      });
+      result.stores.push(storeResult);
+      result.warnings.push(...storeResult.warnings);
+      done.push(member.podName);
+      if (options.all) await lease.saveProgress({ command, donePods: done, startedAtMs: result.stores[0]?.startedAtMs ?? clock.now() }, signal);
+    }
+    completed = true;
+    return result;
+  } catch (error) {
+    if (error instanceof StoreStepError) {
+      result.stores.push(error.result);
+      throw new RollingRunError(error, result);
+    }
+    if (deps.signal.aborted) throw new RollingRunError(new InterruptedError('interrupted before the next store was touched; nothing is left half-done', { suggestions: [resumeHint(options)], cause: error }), result);
+    if (lease.lost.aborted && lease.lost.reason instanceof UserError) throw new RollingRunError(lease.lost.reason, result);
+    if (error instanceof UserError) throw new RollingRunError(error, result);
+    throw error;
+  } finally {
+    await pods?.stop();
+    // A completed run (or one that never started) leaves no Lease; an interrupted one leaves its progress to resume.
+    await lease.release({ completed: completed || !result.confirmed || !options.all });
+  }
+
+  function info(message: string): void {
+    progress.emit({ type: 'info', message, atMs: clock.now() });
+  }
+
+  function warn(message: string): void {
+    result.warnings.push(message);
+    progress.emit({ type: 'warning', message, atMs: clock.now() });
+  }
+
+  /** Gates for one member; returns how its leaders leave. Throws when a gate fails (nothing changed). */
+  async function gate(fresh: ClusterSnapshot, member: Member): Promise<EvictionMode> {
+    const { records } = await readStepRecords(session.kube, cluster, fresh.mapping.members, signal);
+    const state = await session.pd.evictLeaderState({ signal });
+    const evictions = classifyEvictions(state, records, cluster, fresh);
+    const resuming = records.some((r) => r.storeId === member.store?.storeId);
+    const report = await checkGates(session, fresh, member, evictions, { force: options.force, resuming, signal });
+    for (const warning of report.warnings) warn(warning);
+    if (!report.passed) {
+      const failure = report.results.find((r) => !r.ok)!;
+      throw new UserError(`not restarting ${member.podName}: ${failure.reason}`, { suggestions: [failure.suggestion ?? 'Fix it and run again.', 'Pass --force to skip the health gates (loudly, at your own risk).'] });
+    }
+    if (report.skipEviction) return 'none';
+    return cluster.ref.topology === 'tidb-operator-v2' ? 'operator' : 'scheduler';
+  }
+
+  /** Records of killed runs for stores this run does not touch: end their eviction and remove them. */
+  async function undoLeftovers(leftovers: StepRecord[]): Promise<void> {
+    const records = kubeStepRecords(session.kube, cluster);
+    for (const record of leftovers) {
+      const member = snapshot.mapping.members.find((m) => m.podName === record.podName) ?? { podName: record.podName };
+      if (record.ownsScheduler) await session.pd.removeEvictLeader(record.storeId, { signal });
+      await records.clear(member, record.storeId, signal);
+      const note = `undid a step a killed run left on store ${record.storeId} (pod ${record.podName}, phase ${record.phase})${record.ownsScheduler ? ': its evict-leader scheduler was removed' : ''}`;
+      result.cleanedUp.push(note);
+      warn(note);
+    }
+  }
+}
+
+/** The members to restart: the pods named, all of them, or the ones picked in a terminal. */
+async function chooseMembers(deps: RollingDeps, snapshot: ClusterSnapshot, options: RestartOptions): Promise<Member[]> {
+  const { cluster } = deps.session;
+  const { members, conflicts } = snapshot.mapping;
+  const tikvNames = members.map((m) => m.podName);
+  let chosen: Member[];
+  if (options.all) {
+    chosen = members;
+  } else if (options.podNames.length > 0) {
+    chosen = [];
+    for (const name of options.podNames) {
+      const member = members.find((m) => m.podName === name);
+      if (member) {
+        chosen.push(member);
+        continue;
+      }
+      const pod = await deps.session.kube.get({ ...KINDS.pod, namespace: cluster.ref.namespace, name }, { signal: deps.signal });
+      const list = tikvNames.length > 0 ? `TiKV pods of ${cluster.ref.name}: ${tikvNames.join(', ')}` : `${cluster.ref.name} has no TiKV pods`;
+      if (pod) {
+        const component = pod.metadata.labels?.['app.kubernetes.io/component'] ?? pod.metadata.labels?.['pingcap.com/component'];
+        throw new UsageError(`pod "${name}" is not a TiKV pod of cluster ${cluster.ref.name}${component ? ` (it is a ${component} pod)` : ''}`, { suggestions: [list] });
+      }
+      throw new UsageError(`pod "${name}" not found in namespace "${cluster.ref.namespace}"`, { suggestions: [list] });
+    }
+  } else if (deps.prompter) {
+    if (members.length === 0) throw new UsageError(`cluster ${cluster.ref.name} has no TiKV pods to restart`);
+    const picked = await deps.prompter.checkbox(
+      `Which TiKV pods of ${cluster.ref.name} should be restarted (one at a time)?`,
+      members.map((m) => ({
+        value: m.podName,
+        name: `${m.podName}  store ${m.store?.storeId ?? '?'}  ${m.store?.stateName ?? 'no store'}  ${m.store?.leaderCount ?? 0} leaders${m.pod?.ready ? '' : '  (not Ready)'}`,
+        disabled: m.store ? undefined : 'PD has no store for this pod',
+      })),
+    );
+    chosen = members.filter((m) => picked.includes(m.podName));
+  } else {
+    throw new UsageError('name the TiKV pods to restart, or pass --all', { suggestions: ["'kubectl tikv status' lists them."] });
+  }
+  if (chosen.length === 0) throw new UsageError('no TiKV pods chosen', { suggestions: ['Name at least one pod, or pass --all.'] });
+  for (const member of chosen) {
+    const conflict = conflicts.find((c) => c.podName === member.podName);
+    if (conflict) throw new UserError(`cannot tell which store pod ${member.podName} is: ${conflict.reason}`, { suggestions: ['Resolve the disagreement first; kubectl-tikv will not act on a store it cannot identify.'] });
+    if (!member.store) throw new UserError(`PD has no store for pod ${member.podName}`, { suggestions: [`Check that its TiKV registered with PD ('kubectl tikv status').`] });
+  }
+  return chosen;
+}
+
+async function confirm(deps: RollingDeps, options: RestartOptions, result: RestartResult): Promise<boolean> {
+  if (options.yes) return true;
+  if (!deps.prompter) throw new UsageError('refusing to restart without confirmation: there is no terminal to ask on', { suggestions: ['Pass --yes to confirm in advance.'] });
+  deps.progress.emit({ type: 'info', message: `plan: ${result.plan.entries.filter((e) => e.action !== 'skip').map((e) => e.podName).join(', ')} (${result.plan.orderRule})`, atMs: deps.clock.now() });
+  const count = result.plan.entries.filter((e) => e.action !== 'skip').length;
+  return deps.prompter.confirm(`Restart ${count} TiKV pod${count === 1 ? '' : 's'} of ${result.cluster.name}, one at a time?`, false);
+}
+
+function restartTrigger(deps: RollingDeps): RestartTrigger {
+  return deletePodTrigger(deps.session.kube, deps.session.cluster);
+}
+
+function resumeHint(options: RestartOptions): string {
+  return options.all ? "Run 'kubectl tikv restart --all' again to continue." : 'Run the same command again.';
+}

@@ -3,9 +3,13 @@ import { BaseCommand, helpSuggestion } from '../cli/base-command.ts';
 import { operationFlags } from '../cli/global-flags.ts';
 import { resolveGlobalOptions, resolveStepOptions } from '../cli/global-options.ts';
 import { isInteractive, requireConfirmationPossible } from '../cli/interactive.ts';
-import { serviceNotImplemented } from '../cli/service-not-implemented.ts';
+import { runHolder } from '../cli/run-holder.ts';
 import { UsageError } from '../errors.ts';
+import { systemClock } from '../services/clock.ts';
+import { silentProgress } from '../services/progress.ts';
+import { RollingRunError, runRestart, type RestartResult } from '../services/restart.ts';
 import type { RestartOptions } from '../services/restart-options.ts';
+import { isStructured, renderStructured } from '../ui/structured-output.ts';
 
 /** `kubectl tikv restart [POD …]`: graceful restart, one store at a time. */
 export default class RestartCommand extends BaseCommand {
@@ -44,8 +48,15 @@ export default class RestartCommand extends BaseCommand {
     requireConfirmationPossible(this.runtime, steps.yes, 'restart TiKV');
     const options: RestartOptions = { ...steps, podNames, all: flags.all, interactive, output: globals.output };
     const connection = await this.connect(globals);
+    const render = (result: RestartResult) => {
+      if (isStructured(globals.output)) this.out(renderStructured(result, globals.output));
+    };
     try {
-      throw serviceNotImplemented('restart', options);
+      const result = await runRestart({ session: connection, clock: systemClock, progress: silentProgress, signal: this.runtime.signal, holder: runHolder(connection.kubeconfig.contextName) }, options);
+      render(result);
+    } catch (error) {
+      if (error instanceof RollingRunError) render(error.result as RestartResult);
+      throw error;
     } finally {
       await connection.close();
     }

@@ -108,6 +108,8 @@ export async function runStoreStep(deps: StepRunnerDeps, target: StoreTarget, me
     for (;;) {
       signal.throwIfAborted();
       let observation: StoreObservation;
+      // Polls run at a fixed rate (start to start), so a condition is seen within one interval however slow PD is.
+      const observedAtMs = clock.now();
       try {
         observation = await observe(deps, target, record, signal);
         errorStreak = 0;
@@ -170,8 +172,9 @@ export async function runStoreStep(deps: StepRunnerDeps, target: StoreTarget, me
           break;
         }
         case 'wait': {
-          const remaining = step.deadlineMs - clock.now();
-          await deps.pods.changed(Math.max(1, Math.min(settings.pollIntervalMs, remaining)), signal);
+          const untilNextPoll = observedAtMs + settings.pollIntervalMs - clock.now();
+          const untilDeadline = step.deadlineMs - clock.now();
+          await deps.pods.changed(Math.max(1, Math.min(untilNextPoll, untilDeadline)), signal);
           break;
         }
         case 'trigger': {

@@ -167,7 +167,37 @@ export function validateCreate(resource: ResourceDef, object: KubeObject): void 
       if (!isObject(c) || !c.image) causes.push({ field: `spec.containers[${i}].image`, reason: 'FieldValueRequired', message: 'Required value' });
     });
   }
+  if (resource.group === 'apps' && ['StatefulSet', 'Deployment', 'ReplicaSet', 'DaemonSet'].includes(resource.kind)) {
+    causes.push(...workloadSelectorCauses(object));
+  }
   if (causes.length > 0) throw invalid(resource.group, resource.kind, name ?? '', causes);
+}
+
+function workloadSelectorCauses(object: KubeObject): FieldCause[] {
+  const spec = isObject(object.spec) ? object.spec : {};
+  const selector = isObject(spec.selector) ? spec.selector : undefined;
+  if (!selector) return [{ field: 'spec.selector', reason: 'FieldValueRequired', message: 'Required value' }];
+  const template = isObject(spec.template) ? spec.template : {};
+  const labels = (isObject(template.metadata) && isObject(template.metadata.labels) ? template.metadata.labels : {}) as Record<string, string>;
+  const matchLabels = (isObject(selector.matchLabels) ? selector.matchLabels : {}) as Record<string, string>;
+  const mismatch = Object.entries(matchLabels).some(([k, v]) => labels[k] !== v);
+  if (mismatch || (Object.keys(matchLabels).length === 0 && !Array.isArray(selector.matchExpressions))) {
+    const shown = Object.entries(labels).map(([k, v]) => `"${k}":"${v}"`).join(', ');
+    return [{ field: 'spec.template.metadata.labels', reason: 'FieldValueInvalid', message: `Invalid value: map[string]string{${shown}}: \`selector\` does not match template \`labels\`` }];
+  }
+  return [];
+}
+
+/** StatefulSet spec fields other than these are immutable, as in apps/v1 validation. */
+export function validateStatefulSetUpdate(oldSet: KubeObject, newSet: KubeObject): void {
+  const mutable = ['replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy', 'minReadySeconds', 'revisionHistoryLimit'];
+  const strip = (spec: unknown) => Object.fromEntries(Object.entries(isObject(spec) ? spec : {}).filter(([k]) => !mutable.includes(k)));
+  if (deepEqual(strip(oldSet.spec), strip(newSet.spec))) return;
+  throw invalid('apps', 'StatefulSet', newSet.metadata.name, [{
+    field: 'spec',
+    reason: 'FieldValueForbidden',
+    message: "Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden",
+  }]);
 }
 
 /**

@@ -183,12 +183,15 @@ describe('the real kubectl against the simulated API server', function () {
     store.create(pod('first'));
     const child = spawn('kubectl', ['get', 'pods', '-w'], { env });
     let out = '';
+    let created = false;
     try {
       await new Promise<void>((resolve, reject) => {
         child.on('error', reject);
         child.stdout.on('data', (chunk: Buffer) => {
           out += chunk.toString();
-          if (out.includes('first') && !out.includes('second')) {
+          if (out.includes('first') && !created) {
+            // Created once kubectl printed its list: the watch (from the list's resourceVersion) must deliver it.
+            created = true;
             store.create(pod('second'));
           }
           if (/second\s+0\/1\s+Pending/.test(out)) resolve();

@@ -253,6 +253,20 @@ describe('ObjectStore', () => {
       assert.match(error.message, /pod updates may not change fields other than/);
     });
 
+    it('validates StatefulSets: selector matching the template, immutable fields', () => {
+      const store = new ObjectStore();
+      const bad = sts('bad');
+      (bad.spec as { selector: unknown }).selector = { matchLabels: { app: 'other' } };
+      const error = statusError(() => store.create(bad));
+      assert.equal(error.code, 422);
+      assert.match(error.message, /spec.template.metadata.labels: Invalid value: .*`selector` does not match template `labels`/);
+      store.create(sts('s'));
+      const immutable = statusError(() => store.patch(StatefulSet, 'tidb', 's', { spec: { serviceName: 'other' } }, 'merge'));
+      assert.equal(immutable.code, 422);
+      assert.match(immutable.message, /updates to statefulset spec for fields other than/);
+      store.patch(StatefulSet, 'tidb', 's', { spec: { replicas: 5, updateStrategy: { rollingUpdate: { partition: 5 } } } }, 'merge');
+    });
+
     it('mutate retries and returns undefined when the object is gone', () => {
       const store = new ObjectStore();
       store.create(pod('p'));

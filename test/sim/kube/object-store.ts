@@ -28,7 +28,7 @@ import {
 import { ResourceRegistry, joinApiVersion, resourceFromCrd, splitApiVersion, type ResourceDef } from './resources.ts';
 import { checkFieldLabels, matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector, type FieldRequirement, type LabelSelector } from './selectors.ts';
 import { deepEqual, jsonPatch, mergePatch, strategicMergeKeys, strategicMergePatch } from './patch.ts';
-import { applyCreateDefaults, applyUpdateDefaults, validateCreate, validatePodUpdate } from './defaults.ts';
+import { applyCreateDefaults, applyUpdateDefaults, validateCreate, validatePodUpdate, validateStatefulSetUpdate } from './defaults.ts';
 
 export { StatusError, type KubeStatus };
 
@@ -502,6 +502,7 @@ export class ObjectStore {
       }
       applyUpdateDefaults(resource, next);
       if (resource.group === '' && resource.kind === 'Pod') validatePodUpdate(existing, next);
+      if (resource.group === 'apps' && resource.kind === 'StatefulSet') validateStatefulSetUpdate(existing, next);
       if (existing.metadata.deletionTimestamp) {
         const added = (next.metadata.finalizers ?? []).filter((f) => !(existing.metadata.finalizers ?? []).includes(f));
         if (added.length > 0) {

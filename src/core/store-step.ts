@@ -34,7 +34,7 @@ export interface StoreObservation {
   /** The pod currently named `podName` (a replacement has the same name and a new uid). */
   pod: { uid: string; ready: boolean; terminating: boolean } | undefined;
   /** PD's view of the store; undefined when PD does not list it. */
-  store: { stateName: StoreStateName; startTimestampSec: number; version: string; leaderCount: number } | undefined;
+  store: { stateName: StoreStateName; startTimestampSec: number; version: string; leaderCount: number; lastHeartbeatMs: number } | undefined;
   /**
    * The leader count on the TiKV's own /metrics: a number; `null` when reading it failed just now; undefined when
    * it was not read (metrics disabled, or the pod is not running).
@@ -184,7 +184,10 @@ function restarting(target: StoreTarget, o: StoreObservation, record: StepRecord
   }
   const restarted = store !== undefined && store.startTimestampSec !== record.startTimestampSec;
   const versionOk = target.expectedVersion === undefined || (store !== undefined && sameVersion(store.version, target.expectedVersion));
-  if (!store || !restarted || store.stateName !== 'Up' || !versionOk) {
+  // A re-registered TiKV heartbeats ~10 s later; until then PD still ages the old process's last heartbeat and may
+  // flip the store to Disconnected. Only a heartbeat from the new process makes "Up" mean up.
+  const heartbeating = store !== undefined && store.lastHeartbeatMs >= store.startTimestampSec * 1000;
+  if (!store || !restarted || store.stateName !== 'Up' || !versionOk || !heartbeating) {
     if (late) {
       const why = !store
         ? `PD does not list store ${target.storeId}`
@@ -192,7 +195,9 @@ function restarting(target: StoreTarget, o: StoreObservation, record: StepRecord
           ? `store ${target.storeId} has not re-registered with PD (same start time)`
           : store.stateName !== 'Up'
             ? `store ${target.storeId} is ${store.stateName}`
-            : `store ${target.storeId} came back on version ${store.version}, not ${target.expectedVersion}`;
+            : !versionOk
+              ? `store ${target.storeId} came back on version ${store.version}, not ${target.expectedVersion}`
+              : `store ${target.storeId} re-registered but has not sent a heartbeat`;
       return failLate(`${why} within the ready timeout`, `Check the TiKV logs ('kubectl logs ${target.podName}') and PD ('kubectl tikv status').`);
     }
     const reason = !store
@@ -201,7 +206,9 @@ function restarting(target: StoreTarget, o: StoreObservation, record: StepRecord
         ? `waiting for store ${target.storeId} to re-register with PD`
         : store.stateName !== 'Up'
           ? `store ${target.storeId} is ${store.stateName}`
-          : `store ${target.storeId} reports version ${store.version}, waiting for ${target.expectedVersion}`;
+          : !versionOk
+            ? `store ${target.storeId} reports version ${store.version}, waiting for ${target.expectedVersion}`
+            : `store ${target.storeId} re-registered, waiting for its first heartbeat`;
     return { kind: 'wait', for: 'store-up', reason, deadlineMs };
   }
   if (record.ownsScheduler && o.schedulerHasStore) {

@@ -275,7 +275,7 @@ export async function runStoreStep(deps: StepRunnerDeps, target: StoreTarget, me
       podReadySeen = true;
       act('pod-ready', `pod ${podName} is Ready`);
     }
-    if (podReadySeen && marks.up === undefined && o.store && o.store.stateName === 'Up' && o.store.startTimestampSec !== record.startTimestampSec) {
+    if (podReadySeen && marks.up === undefined && o.store && o.store.stateName === 'Up' && o.store.startTimestampSec !== record.startTimestampSec && o.store.lastHeartbeatMs >= o.store.startTimestampSec * 1000) {
       const versionOk = target.expectedVersion === undefined || o.store.version.replace(/^v/, '') === target.expectedVersion.replace(/^v/, '');
       if (versionOk) {
         marks.up = clock.now();
@@ -346,7 +346,7 @@ async function observe(deps: StepRunnerDeps, target: StoreTarget, record: StepRe
     nowMs: deps.clock.now(),
     record,
     pod: pod ? { uid: pod.uid, ready: pod.ready, terminating: pod.terminating } : undefined,
-    store: store ? { stateName: store.stateName, startTimestampSec: store.startTimestampSec, version: store.version, leaderCount: store.leaderCount } : undefined,
+    store: store ? { stateName: store.stateName, startTimestampSec: store.startTimestampSec, version: store.version, leaderCount: store.leaderCount, lastHeartbeatMs: store.lastHeartbeatMs } : undefined,
     tikvLeaderCount,
     schedulerHasStore: evictions.storeIds.includes(target.storeId),
   };

@@ -39,14 +39,14 @@ function observe(overrides: Partial<StoreObservation> = {}): StoreObservation {
     nowMs: T0 + 1_000,
     record: record(),
     pod: { uid: 'uid-old', ready: true, terminating: false },
-    store: { stateName: 'Up', startTimestampSec: 1_700_000_000, version: '8.5.0', leaderCount: 300 },
+    store: { stateName: 'Up', startTimestampSec: 1_700_000_000, version: '8.5.0', leaderCount: 300, lastHeartbeatMs: 1_700_000_050_000 },
     tikvLeaderCount: 300,
     schedulerHasStore: true,
     ...overrides,
   };
 }
 
-const restartedStore = { stateName: 'Up' as const, startTimestampSec: 1_700_000_100, version: '8.5.0', leaderCount: 0 };
+const restartedStore = { stateName: 'Up' as const, startTimestampSec: 1_700_000_100, version: '8.5.0', leaderCount: 0, lastHeartbeatMs: 1_700_000_110_000 };
 const newPod = { uid: 'uid-new', ready: true, terminating: false };
 
 interface Case {
@@ -70,31 +70,31 @@ const cases: Case[] = [
   { name: 'waits while leaders remain', observation: {}, kind: 'wait', reason: /store 2 still holds 300 leader\(s\)/, extra: (s) => assert.equal(s.kind === 'wait' && s.for, 'leaders-drained') },
   {
     name: 'does not trust a PD count of 0 while TiKV still has leaders (stale PD leader)',
-    observation: { store: { stateName: 'Up', startTimestampSec: 1_700_000_000, version: '8.5.0', leaderCount: 0 }, tikvLeaderCount: 12 },
+    observation: { store: { stateName: 'Up', startTimestampSec: 1_700_000_000, version: '8.5.0', leaderCount: 0, lastHeartbeatMs: 1_700_000_050_000 }, tikvLeaderCount: 12 },
     kind: 'wait',
     reason: /0 leader\(s\) per PD, 12 per TiKV/,
   },
   {
     name: 'waits for PD when TiKV already reports 0',
-    observation: { store: { stateName: 'Up', startTimestampSec: 1_700_000_000, version: '8.5.0', leaderCount: 3 }, tikvLeaderCount: 0 },
+    observation: { store: { stateName: 'Up', startTimestampSec: 1_700_000_000, version: '8.5.0', leaderCount: 3, lastHeartbeatMs: 1_700_000_050_000 }, tikvLeaderCount: 0 },
     kind: 'wait',
     reason: /3 leader\(s\) per PD, 0 per TiKV/,
   },
   {
     name: 'waits when TiKV metrics cannot be read',
-    observation: { store: { stateName: 'Up', startTimestampSec: 1_700_000_000, version: '8.5.0', leaderCount: 0 }, tikvLeaderCount: null },
+    observation: { store: { stateName: 'Up', startTimestampSec: 1_700_000_000, version: '8.5.0', leaderCount: 0, lastHeartbeatMs: 1_700_000_050_000 }, tikvLeaderCount: null },
     kind: 'wait',
     reason: /TiKV \/metrics could not be read/,
   },
   {
     name: 'restarts once PD and TiKV both report 0 leaders',
-    observation: { store: { stateName: 'Up', startTimestampSec: 1_700_000_000, version: '8.5.0', leaderCount: 0 }, tikvLeaderCount: 0 },
+    observation: { store: { stateName: 'Up', startTimestampSec: 1_700_000_000, version: '8.5.0', leaderCount: 0, lastHeartbeatMs: 1_700_000_050_000 }, tikvLeaderCount: 0 },
     kind: 'trigger',
     reason: /holds no leaders \(0 leader\(s\)\); restarting pod basic-tikv-1/,
   },
   {
     name: 'aborts at the eviction timeout by default, leaving the pod alone',
-    observation: { nowMs: T0 + 600_000, store: { stateName: 'Up', startTimestampSec: 1_700_000_000, version: '8.5.0', leaderCount: 7 }, tikvLeaderCount: 9 },
+    observation: { nowMs: T0 + 600_000, store: { stateName: 'Up', startTimestampSec: 1_700_000_000, version: '8.5.0', leaderCount: 7, lastHeartbeatMs: 1_700_000_050_000 }, tikvLeaderCount: 9 },
     kind: 'fail',
     reason: /store 2 still holds 9 leader\(s\) after the eviction timeout .*pod basic-tikv-1 was not restarted/,
     extra: (s) => assert.equal(s.kind === 'fail' && s.podTouched, false),
@@ -102,7 +102,7 @@ const cases: Case[] = [
   {
     name: 'restarts anyway at the eviction timeout with --on-evict-timeout restart, warning',
     target: { onEvictTimeout: 'restart' },
-    observation: { nowMs: T0 + 600_000, tikvLeaderCount: 5, store: { stateName: 'Up', startTimestampSec: 1_700_000_000, version: '8.5.0', leaderCount: 5 } },
+    observation: { nowMs: T0 + 600_000, tikvLeaderCount: 5, store: { stateName: 'Up', startTimestampSec: 1_700_000_000, version: '8.5.0', leaderCount: 5, lastHeartbeatMs: 1_700_000_050_000 } },
     kind: 'trigger',
     reason: /eviction timed out/,
     extra: (s) => assert.match(s.kind === 'trigger' ? s.warning ?? '' : '', /still held 5 leader\(s\)/),
@@ -142,7 +142,7 @@ const cases: Case[] = [
   {
     name: 'shows the operator eviction while the pod terminates (tidb-operator v2)',
     target: { eviction: 'operator' },
-    observation: { record: record({ phase: 'restarting', triggeredAtMs: T0, ownsScheduler: false }), pod: { uid: 'uid-old', ready: true, terminating: true }, store: { stateName: 'Up', startTimestampSec: 1_700_000_000, version: '8.5.0', leaderCount: 40 }, tikvLeaderCount: 38 },
+    observation: { record: record({ phase: 'restarting', triggeredAtMs: T0, ownsScheduler: false }), pod: { uid: 'uid-old', ready: true, terminating: true }, store: { stateName: 'Up', startTimestampSec: 1_700_000_000, version: '8.5.0', leaderCount: 40, lastHeartbeatMs: 1_700_000_050_000 }, tikvLeaderCount: 38 },
     kind: 'wait',
     reason: /operator evicting store 2: 40 leader\(s\) per PD, 38 per TiKV/,
   },
@@ -182,6 +182,12 @@ const cases: Case[] = [
     observation: { nowMs: T0 + 600_001, record: record({ phase: 'restarting', triggeredAtMs: T0 }), pod: newPod, store: { ...restartedStore, stateName: 'Disconnected' } },
     kind: 'fail',
     reason: /store 2 is Disconnected within the ready timeout/,
+  },
+  {
+    name: 'waits for the first heartbeat of the re-registered TiKV before calling it Up',
+    observation: { record: record({ phase: 'restarting', triggeredAtMs: T0 }), pod: newPod, store: { ...restartedStore, lastHeartbeatMs: 1_700_000_050_000 } },
+    kind: 'wait',
+    reason: /store 2 re-registered, waiting for its first heartbeat/,
   },
   {
     name: 'waits for the target version on upgrade',

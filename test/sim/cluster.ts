@@ -496,7 +496,7 @@ function createTlsSecrets(
   store.create(secret(`${clusterName}-cluster-client-secret`, tls.clientCert, tls.clientKey));
 }
 
-/** What the topology's operator has not caught up with yet. */
+/** What the topology's operator (or the StatefulSet controller) has not caught up with yet. */
 function operatorUnsettled(
   store: ObjectStore,
   topology: Topology,
@@ -507,11 +507,13 @@ function operatorUnsettled(
 ): string[] {
   const reasons: string[] = [];
   if (topology === 'tidb-operator-v1') {
-    const tc = store.get<KubeObject & { status?: { tikv?: { phase?: string; stores?: Record<string, { state: string }> } } }>(TIDB_CLUSTER, namespace, name);
+    const tc = store.get<KubeObject & { spec?: TidbClusterSpec; status?: { tikv?: { phase?: string; stores?: Record<string, { state: string }> } } }>(TIDB_CLUSTER, namespace, name);
     const tikv = tc?.status?.tikv;
     const up = Object.values(tikv?.stores ?? {}).filter((s) => s.state === 'Up').length;
     if (up !== c.stores) reasons.push(`${name}: TidbCluster status shows ${up}/${c.stores} stores Up`);
     if (tikv?.phase !== 'Normal') reasons.push(`${name}: TidbCluster tikv phase ${tikv?.phase ?? '(none)'}`);
+    const version = tc?.spec?.tikv?.version ?? tc?.spec?.version;
+    reasons.push(...statefulSetUnsettled(store, namespace, `${name}-tikv`, version ? `${tc?.spec?.tikv?.baseImage ?? 'pingcap/tikv'}:${version}` : undefined));
     const unlabelled = store
       .list(POD, { namespace, labelSelector: `app.kubernetes.io/instance=${name},app.kubernetes.io/component=tikv` })
       .items.filter((p) => !p.metadata.labels?.['tidb.pingcap.com/store-id']);
@@ -520,12 +522,49 @@ function operatorUnsettled(
     const instances = store.list<KubeObject & { status?: { id?: string; conditions?: Condition[] } }>(V2_TIKV, { namespace, labelSelector: `pingcap.com/group=${groups.tikv}` }).items;
     const ready = instances.filter((i) => i.status?.id && findCondition(i.status.conditions, 'Ready')?.status === 'True');
     if (ready.length !== c.stores) reasons.push(`${name}: ${ready.length}/${c.stores} TiKV instances Ready with a store id`);
-    const group = store.get<KubeObject & { status?: { readyReplicas?: number; version?: string } }>(V2_TIKV_GROUP, namespace, groups.tikv);
-    if (group?.status?.readyReplicas !== c.stores) reasons.push(`${name}: TiKVGroup ${groups.tikv} readyReplicas ${group?.status?.readyReplicas ?? 0}/${c.stores}`);
+    const notServing = instances.filter((i) => (i.status as { state?: string } | undefined)?.state !== 'Serving').map((i) => i.metadata.name);
+    if (notServing.length) reasons.push(`${name}: TiKV instances not Serving yet: ${notServing.join(', ')}`);
+    const unsynced = instances.filter((i) => findCondition(i.status?.conditions, 'Synced')?.status !== 'True').map((i) => i.metadata.name);
+    if (unsynced.length) reasons.push(`${name}: TiKV instances not Synced: ${unsynced.join(', ')}`);
+    for (const kind of [V2_PD_GROUP, V2_TIKV_GROUP]) {
+      const groupName = kind === V2_PD_GROUP ? groups.pd : groups.tikv;
+      const group = store.get<KubeObject & { spec?: { replicas?: number }; status?: { observedGeneration?: number; readyReplicas?: number; updatedReplicas?: number; updateRevision?: string; currentRevision?: string } }>(kind, namespace, groupName);
+      const s = group?.status;
+      const replicas = group?.spec?.replicas ?? 0;
+      if (!s || s.observedGeneration !== group?.metadata.generation) reasons.push(`${name}: ${kind.kind} ${groupName} not observed yet`);
+      else if (s.readyReplicas !== replicas || s.updatedReplicas !== replicas || s.updateRevision !== s.currentRevision) {
+        reasons.push(`${name}: ${kind.kind} ${groupName} ready ${s.readyReplicas ?? 0}/${replicas}, updated ${s.updatedReplicas ?? 0}/${replicas}`);
+      }
+    }
   } else if (topology === 'tikv-operator') {
-    const instances = store.list<KubeObject & { status?: { id?: string } }>(SEED_TIKV, { namespace, labelSelector: `tikv.org/cluster=${name}` }).items;
+    const instances = store.list<KubeObject & { spec?: { version?: string }; status?: { id?: string } }>(SEED_TIKV, { namespace, labelSelector: `tikv.org/cluster=${name}` }).items;
     const withId = instances.filter((i) => i.status?.id);
     if (withId.length !== c.stores) reasons.push(`${name}: ${withId.length}/${c.stores} TiKV instances with a store id`);
+    for (const instance of instances) {
+      const pod = store.get(POD, namespace, instance.metadata.name);
+      const image = ((pod?.spec ?? {}) as { containers?: { image: string }[] }).containers?.[0]?.image;
+      if (!image?.endsWith(`:${instance.spec?.version}`)) reasons.push(`${name}: pod ${instance.metadata.name} does not run ${instance.spec?.version}`);
+    }
+    reasons.push(...statefulSetUnsettled(store, namespace, `${name}-pd`));
+  } else {
+    reasons.push(...statefulSetUnsettled(store, namespace, `${name}-pd`), ...statefulSetUnsettled(store, namespace, `${name}-tikv`));
+  }
+  return reasons;
+}
+
+/** A StatefulSet whose controller has not observed its spec or not finished rolling it out (OnDelete sets excepted). */
+function statefulSetUnsettled(store: ObjectStore, namespace: string, name: string, expectedImage?: string): string[] {
+  const set = store.get<KubeObject & {
+    spec?: { replicas?: number; updateStrategy?: { type?: string }; template?: { spec?: { containers?: { image: string }[] } } };
+    status?: { observedGeneration?: number; updatedReplicas?: number; currentRevision?: string; updateRevision?: string };
+  }>({ apiVersion: 'apps/v1', kind: 'StatefulSet' }, namespace, name);
+  if (!set) return [`StatefulSet ${name} does not exist`];
+  const reasons: string[] = [];
+  if (expectedImage && set.spec?.template?.spec?.containers?.[0]?.image !== expectedImage) reasons.push(`StatefulSet ${name} does not run ${expectedImage} yet`);
+  const s = set.status ?? {};
+  if (s.observedGeneration !== set.metadata.generation) reasons.push(`StatefulSet ${name} not observed yet`);
+  else if (set.spec?.updateStrategy?.type !== 'OnDelete' && (s.currentRevision !== s.updateRevision || (s.updatedReplicas ?? 0) !== (set.spec?.replicas ?? 1))) {
+    reasons.push(`StatefulSet ${name} is rolling out`);
   }
   return reasons;
 }

@@ -395,7 +395,8 @@ export class TidbOperatorV2 {
       .list<Instance>(instanceKind, { namespace, labelSelector: `${V2_LABELS.group}=${name},${V2_LABELS.component}=${component}` })
       .items.filter((i) => !isTerminating(i));
     const previous = (group.status ?? {}) as Record<string, unknown> & { currentRevision?: string; version?: string; conditions?: Condition[] };
-    const updated = fresh.filter((i) => i.metadata.labels?.[V2_LABELS.revision] === updateRevision);
+    // Updated: the instance is at the update revision and a pod of that revision has been Ready.
+    const updated = fresh.filter((i) => i.metadata.labels?.[V2_LABELS.revision] === updateRevision && i.status?.currentRevision === updateRevision);
     const ready = fresh.filter((i) => findCondition(i.status?.conditions, 'Ready')?.status === 'True');
     const allUpdated = updated.length === fresh.length && fresh.length === desired;
     const allReady = ready.length === fresh.length && fresh.length === desired;
@@ -407,7 +408,7 @@ export class TidbOperatorV2 {
       replicas: fresh.length,
       readyReplicas: ready.length,
       updatedReplicas: updated.length,
-      currentReplicas: fresh.filter((i) => i.metadata.labels?.[V2_LABELS.revision] === currentRevision).length,
+      currentReplicas: fresh.filter((i) => i.status?.currentRevision === currentRevision).length,
       updateRevision,
       currentRevision,
     };

@@ -2,7 +2,7 @@
 // kubectl-tikv's production entry: kubectl runs it as `kubectl-tikv` for `kubectl tikv …`. It checks the Node
 // version before loading anything that needs a newer one, turns on V8's compile cache, runs the esbuild bundle and
 // exits with the command's code once the command (and its cleanup) finished. Only bin/ ever exits the process.
-import { enableCompileCache } from 'node:module';
+import { createRequire, enableCompileCache } from 'node:module';
 
 const [major, minor, patch] = process.versions.node.split('.').map(Number);
 const supported = (major === 22 && (minor > 22 || (minor === 22 && patch >= 2))) || (major === 24 && minor >= 15) || major >= 26;
@@ -22,10 +22,11 @@ try {
 
 let bundle;
 try {
-  bundle = await import('../dist/kubectl-tikv.mjs');
+  // require, not import(): importing CommonJS from ESM runs a lexer over the whole bundle to find its exports.
+  bundle = createRequire(import.meta.url)('../dist/kubectl-tikv.cjs');
 } catch (error) {
-  if (error?.code === 'ERR_MODULE_NOT_FOUND' && String(error.message).includes('kubectl-tikv.mjs')) {
-    process.stderr.write("error: the kubectl-tikv bundle is missing (dist/kubectl-tikv.mjs)\nRun 'npm run build', or use bin/dev.js to run the sources.\n");
+  if (error?.code === 'MODULE_NOT_FOUND' && String(error.message).includes('kubectl-tikv.cjs')) {
+    process.stderr.write("error: the kubectl-tikv bundle is missing (dist/kubectl-tikv.cjs)\nRun 'npm run build', or use bin/dev.js to run the sources.\n");
     process.exit(1);
   }
   throw error;

@@ -69,9 +69,12 @@ export function helpSuggestion(commandId?: string): string {
 export function toUsageError(error: unknown, commandId: string | undefined, flags: Record<string, { char?: string }> = {}): unknown {
   if (!(error instanceof Errors.CLIError)) return error;
   const suggestions: string[] = [];
-  const parseError = error as Errors.CLIError & { flags?: string[]; args?: { name: string }[] };
+  const parseError = error as Errors.CLIError & { flags?: unknown; args?: unknown };
   let message: string;
-  if (error.constructor.name === 'NonExistentFlagsError' && parseError.flags) {
+  // Recognised by shape and wording, not class name: the bundle may rename classes.
+  const first = stripAnsi(error.message).split('\n', 1)[0];
+  const strings = (value: unknown): value is string[] => Array.isArray(value) && value.every((v) => typeof v === 'string');
+  if (/^Nonexistent flags?:/.test(first) && strings(parseError.flags)) {
     const unknown = parseError.flags;
     message = `unknown flag${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`;
     const names = Object.keys(flags);
@@ -79,10 +82,10 @@ export function toUsageError(error: unknown, commandId: string | undefined, flag
       const match = closest(flag.replace(/^-+/, '').split('=')[0], names);
       if (match) suggestions.push(`Did you mean --${match}?`);
     }
-  } else if (error.constructor.name === 'UnexpectedArgsError' && parseError.args) {
-    message = `unexpected argument${parseError.args.length > 1 ? 's' : ''}: ${(parseError.args as unknown as string[]).join(' ')}`;
-  } else if (error.constructor.name === 'RequiredArgsError' && parseError.args) {
-    message = `missing ${parseError.args.map((a) => a.name.toUpperCase()).join(' ')}`;
+  } else if (/^Unexpected arguments?:/.test(first) && strings(parseError.args)) {
+    message = `unexpected argument${parseError.args.length > 1 ? 's' : ''}: ${parseError.args.join(' ')}`;
+  } else if (/^Missing \d+ required args?/.test(first) && Array.isArray(parseError.args)) {
+    message = `missing ${(parseError.args as { name: string }[]).map((a) => a.name.toUpperCase()).join(' ')}`;
   } else {
     message = cleanOclifMessage(error.message);
   }

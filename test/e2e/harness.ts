@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const NODE = path.join(REPO, 'node_modules', '.bin', 'node');
-const BUNDLE = path.join(REPO, 'dist', 'kubectl-tikv.mjs');
+const BUNDLE = path.join(REPO, 'dist', 'kubectl-tikv.cjs');
 
 /** What a run printed and how it ended. */
 export interface CliResult {

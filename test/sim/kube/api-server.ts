@@ -761,7 +761,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       if (!spec.nodeName) throw badRequest(`pod ${info.name} does not have a host assigned`);
       const phase = (pod.status as { phase?: string } | undefined)?.phase;
       if (phase !== 'Running') {
-        throw new StatusError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', code: 500, reason: 'InternalError', message: `error dialing backend: pod ${info.name} is not running (phase ${phase ?? 'Unknown'})` });
+        // The kubelet finds no running pod sandbox and answers through the API server's proxy as streaming.WriteError does.
+        throw new PlainTextError(500, `pod not found ("${info.name}_${info.namespace}")`);
       }
       let ports: number[];
       try {

@@ -175,7 +175,9 @@ describe('@kubernetes/client-node against the simulated API server', () => {
     };
     await assert.rejects(forward(kc, 'missing'), rejectsWith(404));
     store.create({ ...Pod, metadata: { name: 'pending', namespace: 'tidb' }, spec: { containers: [{ name: 'c', image: 'i:1' }] } });
-    await assert.rejects(forward(kc, 'pending'), rejectsWith(400));
+    await assert.rejects(forward(kc, 'pending'), rejectsWith(400), 'a pod without a node: "does not have a host assigned"');
+    store.patch(Pod, 'tidb', 'pending', { spec: { nodeName: 'sim-node-1' } }, 'merge');
+    await assert.rejects(forward(kc, 'pending'), rejectsWith(500), 'a scheduled pod the kubelet does not run: "pod not found"');
     runningPod(store, 'basic-pd-0');
     api.addToken('viewer-token', { name: 'viewer' });
     api.authz.bind('viewer', [{ verbs: ['get'], apiGroups: [''], resources: ['pods', 'pods/portforward'] }]);
@@ -184,7 +186,7 @@ describe('@kubernetes/client-node against the simulated API server', () => {
     viewer.loadFromFile(join(dir, 'viewer'));
     await assert.rejects(forward(viewer, 'basic-pd-0'), rejectsWith(403));
     const statuses = history.ofType('kube-request').filter((e) => e.data.subresource === 'portforward').map((e) => e.data.status);
-    assert.deepEqual(statuses, [404, 400, 403]);
+    assert.deepEqual(statuses, [404, 400, 500, 403]);
   });
 
   it('drops the port-forward WebSocket mid-stream when the fault is set', async () => {

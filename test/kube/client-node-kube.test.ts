@@ -270,6 +270,20 @@ describe('the client-node Kube against the simulated API server', () => {
       assert.deepEqual(seen, ['ADDED before', 'ADDED after']);
     });
 
+    it('reopens a watch that went silent (no events, no bookmarks) and keeps delivering', async () => {
+      const kube = fixture.kube({}, { ...FAST, watchIdleTimeoutMs: 150 });
+      const { resourceVersion } = await kube.list(POD, { namespace: 'tidb' });
+      const controller = new AbortController();
+      const first = collect(kube.watch(POD, { namespace: 'tidb', resourceVersion, signal: controller.signal }), 1);
+      const watches = () => fixture.history.ofType('kube-request').filter((e) => e.data.verb === 'watch').length;
+      // Stalled watches are closed by the client, which the server records; wait for two reopenings.
+      await fixture.history.waitFor(() => watches() >= 2);
+      fixture.store.create(pod('late', 'tidb'));
+      const seen = await first;
+      controller.abort();
+      assert.deepEqual(seen.map((e) => `${e.type} ${e.object.metadata.name}`), ['ADDED late']);
+    });
+
     it('relists when the resourceVersion is too old (410): ADDED for what exists, DELETED for what vanished', async () => {
       await fixture.close();
       fixture = await startKubeFixture({ tls: false, watchHistoryLimit: 2 });

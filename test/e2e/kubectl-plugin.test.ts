@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { type CliResult, createUserEnvironment, ensureBuilt, runPlugin, type UserEnvironment } from './harness.ts';
-import { startV1Sim, type V1Sim } from './v1-sim.ts';
+import { type SimCluster, startSimCluster } from '../sim/cluster.ts';
 
 /** Asserts a usage error: exit 2, nothing on stdout, `error: <first line>` on stderr. */
 function assertUsageError(result: CliResult, firstLine: RegExp): void {
@@ -78,14 +78,17 @@ describe('kubectl tikv, run as a user runs it (built bundle, real kubectl plugin
   });
 
   describe('against a simulated cluster', () => {
-    let sim: V1Sim;
+    let sim: SimCluster;
+    /** Writes that reached the API server (the operators write in-process; these are API clients', i.e. ours). */
+    const writes = () =>
+      sim.history.ofType('kube-request').filter((e) => ['create', 'update', 'patch', 'delete', 'deletecollection'].includes(String(e.data.verb)) && e.data.subresource !== 'portforward').length;
     before(async () => {
-      sim = await startV1Sim();
+      sim = await startSimCluster({ topology: 'tidb-operator-v1', stores: 3, timeScale: 0.01 });
     });
     after(async () => sim.stop());
     beforeEach(() => {
       // The user's own kubeconfig: ~/.kube/config with the simulated API server's CA and an admin token.
-      sim.fixture.api.writeKubeconfig(user.kubeconfigPath, { namespace: 'tidb' });
+      sim.writeKubeconfig(user.kubeconfigPath);
     });
 
     it('shows PD and TiKV versions through the in-process port-forward', async () => {
@@ -108,12 +111,12 @@ describe('kubectl tikv, run as a user runs it (built bundle, real kubectl plugin
       let writesBefore: number;
       let schedulersBefore: string[];
       beforeEach(() => {
-        writesBefore = sim.writes();
-        schedulersBefore = [...sim.running.pd.schedulerNames()].sort();
+        writesBefore = writes();
+        schedulersBefore = [...sim.pd.schedulerNames()].sort();
       });
       afterEach(() => {
-        assert.equal(sim.writes(), writesBefore, 'no write reached the API server');
-        assert.deepEqual([...sim.running.pd.schedulerNames()].sort(), schedulersBefore, "PD's schedulers are unchanged");
+        assert.equal(writes(), writesBefore, 'no write reached the API server');
+        assert.deepEqual([...sim.pd.schedulerNames()].sort(), schedulersBefore, "PD's schedulers are unchanged");
       });
 
       it('names an unknown context and lists the known ones', async () => {
@@ -146,8 +149,8 @@ describe('kubectl tikv, run as a user runs it (built bundle, real kubectl plugin
       });
 
       it('names the verb and resource RBAC denies (403) and points at the Role', async () => {
-        sim.fixture.api.addToken('e2e-viewer', { name: 'viewer' });
-        sim.fixture.api.authz.bind('viewer', [{ verbs: ['get', 'list', 'watch'], apiGroups: ['', 'apps'], resources: ['pods', 'services', 'statefulsets', 'secrets'] }]);
+        sim.apiServer.addToken('e2e-viewer', { name: 'viewer' });
+        sim.apiServer.authz.bind('viewer', [{ verbs: ['get', 'list', 'watch'], apiGroups: ['', 'apps'], resources: ['pods', 'services', 'statefulsets', 'secrets'] }]);
         const result = await runPlugin(user, ['status', '--token', 'e2e-viewer']);
         assertUsageError(result, /^cannot list tidbclusters\.pingcap\.com in namespace "tidb": tidbclusters\.pingcap\.com is forbidden: User "viewer" cannot list resource "tidbclusters" in API group "pingcap\.com" in the namespace "tidb"$/);
         assert.match(result.stderr, /ask your cluster admin for the Role in the README/);
@@ -189,12 +192,12 @@ describe('kubectl tikv, run as a user runs it (built bundle, real kubectl plugin
 
     it('exits 130 after a SIGINT, once it has stopped', async () => {
       // The API server answers the TidbCluster list slowly: after discovery, the run is waiting when the signal comes.
-      const clear = sim.fixture.api.faults.delayRequests({ verb: 'list', resource: 'tidbclusters', delayMs: 3_000 });
+      const clear = sim.faults.kube.delayRequests({ verb: 'list', resource: 'tidbclusters', delayMs: 3_000 });
       try {
         let pid = 0;
         const running = runPlugin(user, ['status'], { viaKubectl: true, onSpawn: (p) => (pid = p) });
-        const seen = sim.fixture.history.entries.length;
-        await sim.fixture.history.waitFor((e) => e.type === 'kube-request' && e.data.path === '/apis' && sim.fixture.history.entries.indexOf(e) >= seen);
+        const seen = sim.history.entries.length;
+        await sim.history.waitFor((e) => e.type === 'kube-request' && e.data.path === '/apis' && sim.history.entries.indexOf(e) >= seen);
         process.kill(pid, 'SIGINT');
         const result = await running;
         assert.equal(result.code, 130, result.stderr);

@@ -231,6 +231,7 @@ const startedAt = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const { store, history } = options;
   const authz = options.authz ?? new Rbac();
+  if (!authz.attached) authz.attach(store);
   const faults = options.faults ?? new KubeFaults();
   const adminToken = options.adminToken ?? 'sim-admin-token';
   const tokens = new Map<string, UserInfo>([[adminToken, { name: 'admin', groups: ['system:masters', 'system:authenticated'] }]]);

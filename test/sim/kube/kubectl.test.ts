@@ -179,6 +179,36 @@ describe('the real kubectl against the simulated API server', function () {
     assert.match(denied.stderr, /Error from server \(Forbidden\): pods "p" is forbidden: User "viewer" cannot delete resource "pods" in API group "" in the namespace "tidb"/);
   });
 
+  it('enforces a Role and RoleBinding applied with kubectl for the bound user and service account', async () => {
+    const manifest = [
+      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'tikv-maintainer', namespace: 'tidb' }, rules: [
+        { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch', 'delete'] },
+        { apiGroups: [''], resources: ['pods/portforward'], verbs: ['create'] },
+      ] },
+      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'tikv-maintainer', namespace: 'tidb' },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'tikv-maintainer' },
+        subjects: [{ kind: 'User', name: 'sre' }, { kind: 'ServiceAccount', name: 'kubectl-tikv', namespace: 'tidb' }] },
+    ];
+    const applied = await kubectl(['apply', '-f', '-'], { input: manifest.map((m) => JSON.stringify(m)).join('\n') });
+    assert.equal(applied.code, 0, applied.stderr);
+    assert.match(applied.stdout, /role.rbac.authorization.k8s.io\/tikv-maintainer created/);
+    const bindings = await kubectl(['get', 'rolebindings']);
+    assert.match(bindings.stdout, /tikv-maintainer\s+Role\/tikv-maintainer/);
+    api.addToken('sre-token', { name: 'sre' });
+    api.addToken('sa-token', { name: 'system:serviceaccount:tidb:kubectl-tikv', groups: ['system:serviceaccounts', 'system:serviceaccounts:tidb'] });
+    for (const [token, user] of [['sre-token', 'sre'], ['sa-token', 'sa']]) {
+      const config = join(dir, `${user}.kubeconfig`);
+      api.writeKubeconfig(config, { token, user, namespace: 'tidb' });
+      assert.equal((await kubectl(['auth', 'can-i', 'create', 'pods', '--subresource=portforward'], { kubeconfig: config })).stdout.trim(), 'yes');
+      assert.equal((await kubectl(['auth', 'can-i', 'patch', 'statefulsets'], { kubeconfig: config })).stdout.trim(), 'no');
+      assert.equal((await kubectl(['auth', 'can-i', 'list', 'pods', '-n', 'kube-system'], { kubeconfig: config })).stdout.trim(), 'no');
+      const listed = await kubectl(['get', 'pods'], { kubeconfig: config });
+      assert.equal(listed.code, 0, listed.stderr);
+    }
+    const denied = await kubectl(['get', 'sts'], { kubeconfig: join(dir, 'sa.kubeconfig') });
+    assert.match(denied.stderr, /statefulsets.apps is forbidden: User "system:serviceaccount:tidb:kubectl-tikv" cannot list resource "statefulsets" in API group "apps" in the namespace "tidb"/);
+  });
+
   it('watches pods with get -w', async () => {
     store.create(pod('first'));
     const child = spawn('kubectl', ['get', 'pods', '-w'], { env });

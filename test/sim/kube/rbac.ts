@@ -5,6 +5,9 @@
  * namespace. Users and groups without a binding are allowed everything unless `defaultAllow: false` — the default
  * keeps tests that do not care about RBAC simple; tests that do bind a token's user to its rules.
  *
+ * Users, groups and service accounts named by RoleBinding/ClusterRoleBinding objects in the attached store are
+ * limited the same way (the rules of the referenced Role/ClusterRole; a RoleBinding's only in its namespace).
+ *
  * ```ts
  * const rbac = new Rbac();
  * rbac.bind('tikv-operator-user', [
@@ -13,6 +16,8 @@
  * ]);
  * ```
  */
+
+import type { KubeObject } from '../../../src/kube/kube.ts';
 
 /** An RBAC PolicyRule (resource rules and nonResourceURLs), optionally limited to namespaces (a RoleBinding). */
 export interface PolicyRule {
@@ -71,14 +76,82 @@ function resourceMatches(rule: PolicyRule, resource: string, subresource: string
   });
 }
 
-/** RBAC-like authorizer over per-user and per-group rule lists. */
+/** Where RBAC API objects are read from (an ObjectStore). */
+export interface RbacObjectSource {
+  list<T extends KubeObject>(kind: { apiVersion: string; kind: string }, options?: { namespace?: string }): { items: T[] };
+  get<T extends KubeObject>(kind: { apiVersion: string; kind: string }, namespace: string | undefined, name: string): T | undefined;
+}
+
+interface Subject {
+  kind: string;
+  name: string;
+  namespace?: string;
+}
+
+interface Binding extends KubeObject {
+  subjects?: Subject[];
+  roleRef?: { kind: string; name: string; apiGroup?: string };
+}
+
+interface RoleObject extends KubeObject {
+  rules?: PolicyRule[];
+}
+
+const rbacGroup = 'rbac.authorization.k8s.io/v1';
+
+function subjectMatches(subject: Subject, user: UserInfo): boolean {
+  if (subject.kind === 'User') return subject.name === user.name;
+  if (subject.kind === 'Group') return user.groups.includes(subject.name);
+  if (subject.kind === 'ServiceAccount') return user.name === `system:serviceaccount:${subject.namespace ?? ''}:${subject.name}`;
+  return false;
+}
+
+/**
+ * RBAC-like authorizer over per-user and per-group rule lists, plus — once attached to the store — the
+ * Role/RoleBinding/ClusterRole/ClusterRoleBinding objects in it (so a documented Role applied with kubectl is
+ * enforced as in a real cluster).
+ */
 export class Rbac {
   readonly #users = new Map<string, PolicyRule[]>();
   readonly #groups = new Map<string, PolicyRule[]>();
   readonly defaultAllow: boolean;
+  #source: RbacObjectSource | undefined;
 
-  constructor(options: { defaultAllow?: boolean } = {}) {
+  constructor(options: { defaultAllow?: boolean; store?: RbacObjectSource } = {}) {
     this.defaultAllow = options.defaultAllow ?? true;
+    this.#source = options.store;
+  }
+
+  /** Also enforce the RBAC objects of this store (the API server attaches its store). */
+  attach(store: RbacObjectSource): void {
+    this.#source = store;
+  }
+
+  get attached(): boolean {
+    return this.#source !== undefined;
+  }
+
+  /** Rules granted by RoleBindings/ClusterRoleBindings naming the user (or its groups / service account). */
+  #objectRules(user: UserInfo): { bound: boolean; rules: PolicyRule[] } {
+    const source = this.#source;
+    if (!source) return { bound: false, rules: [] };
+    let bound = false;
+    const rules: PolicyRule[] = [];
+    const roleRules = (kind: string, namespace: string | undefined, name: string) =>
+      source.get<RoleObject>({ apiVersion: rbacGroup, kind }, namespace, name)?.rules ?? [];
+    for (const crb of source.list<Binding>({ apiVersion: rbacGroup, kind: 'ClusterRoleBinding' }).items) {
+      if (!(crb.subjects ?? []).some((s) => subjectMatches(s, user))) continue;
+      bound = true;
+      if (crb.roleRef?.kind === 'ClusterRole') rules.push(...roleRules('ClusterRole', undefined, crb.roleRef.name));
+    }
+    for (const rb of source.list<Binding>({ apiVersion: rbacGroup, kind: 'RoleBinding' }).items) {
+      if (!(rb.subjects ?? []).some((s) => subjectMatches(s, user))) continue;
+      bound = true;
+      const namespace = rb.metadata.namespace!;
+      const granted = rb.roleRef?.kind === 'Role' ? roleRules('Role', namespace, rb.roleRef.name) : rb.roleRef ? roleRules('ClusterRole', undefined, rb.roleRef.name) : [];
+      rules.push(...granted.filter((r) => r.resources).map((r) => ({ ...r, namespaces: [namespace] })));
+    }
+    return { bound, rules };
   }
 
   /** Binds a user to rules (replacing earlier ones); the user is then limited to them. */
@@ -100,9 +173,10 @@ export class Rbac {
     if (user.groups.some((g) => superGroups.includes(g))) return undefined;
     const own = this.#users.get(user.name);
     const fromGroups = user.groups.flatMap((g) => this.#groups.get(g) ?? []);
-    const bound = own !== undefined || user.groups.some((g) => this.#groups.has(g));
+    const fromObjects = this.#objectRules(user);
+    const bound = own !== undefined || user.groups.some((g) => this.#groups.has(g)) || fromObjects.bound;
     if (!bound) return this.defaultAllow ? undefined : [];
-    return [...(own ?? []), ...fromGroups];
+    return [...(own ?? []), ...fromGroups, ...fromObjects.rules];
   }
 
   authorize(user: UserInfo, request: RequestAttributes): Decision {

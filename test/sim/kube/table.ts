@@ -161,6 +161,13 @@ function endpointsText(subsets: Obj[]): string {
   return out.length > 3 ? `${out.slice(0, 3).join(',')} + ${out.length - 3} more...` : out.join(',');
 }
 
+function bindingCells(o: KubeObject): unknown[] {
+  const ref = asObj(o.roleRef);
+  const subjects = asArray(o.subjects);
+  const names = (kind: string) => subjects.filter((x) => x.kind === kind).map((x) => (kind === 'ServiceAccount' ? `${x.namespace ?? ''}/${x.name}` : String(x.name))).join(', ');
+  return [o.metadata.name, `${ref.kind ?? ''}/${ref.name ?? ''}`, age(o.metadata.creationTimestamp), names('User'), names('Group'), names('ServiceAccount')];
+}
+
 interface Printer {
   columns: TableColumn[];
   cells: (object: KubeObject) => unknown[];
@@ -247,6 +254,14 @@ const printers: Record<string, Printer> = {
   'coordination.k8s.io/Lease': {
     columns: [nameColumn, col('Holder', 'string', 'The holder of the lease'), ageColumn],
     cells: (o) => [o.metadata.name, asObj(o.spec).holderIdentity ?? '', age(o.metadata.creationTimestamp)],
+  },
+  'rbac.authorization.k8s.io/RoleBinding': {
+    columns: [nameColumn, col('Role', 'string', 'Role is the role being bound'), ageColumn, col('Users', 'string', 'Users in the binding', 1), col('Groups', 'string', 'Groups in the binding', 1), col('ServiceAccounts', 'string', 'ServiceAccounts in the binding', 1)],
+    cells: bindingCells,
+  },
+  'rbac.authorization.k8s.io/ClusterRoleBinding': {
+    columns: [nameColumn, col('Role', 'string', 'Role is the role being bound'), ageColumn, col('Users', 'string', 'Users in the binding', 1), col('Groups', 'string', 'Groups in the binding', 1), col('ServiceAccounts', 'string', 'ServiceAccounts in the binding', 1)],
+    cells: bindingCells,
   },
   'apps/ControllerRevision': {
     columns: [nameColumn, col('Controller', 'string', 'Controller of the object'), col('Revision', 'string', 'Revision of the ControllerRevision'), ageColumn],

@@ -3,9 +3,14 @@ import { BaseCommand, helpSuggestion } from '../cli/base-command.ts';
 import { evictionFlags } from '../cli/global-flags.ts';
 import { resolveGlobalOptions, resolveStepOptions } from '../cli/global-options.ts';
 import { requireConfirmationPossible } from '../cli/interactive.ts';
-import { serviceNotImplemented } from '../cli/service-not-implemented.ts';
+import { runHolder } from '../cli/run-holder.ts';
 import { UsageError } from '../errors.ts';
+import { systemClock } from '../services/clock.ts';
+import { runEvict } from '../services/evict.ts';
 import type { EvictOptions } from '../services/evict-options.ts';
+import { silentProgress } from '../services/progress.ts';
+import { isStructured, renderStructured } from '../ui/structured-output.ts';
+import { renderEvictResult } from '../ui/evict-view.ts';
 
 /** `kubectl tikv evict POD|--store ID`: begin (or `--end`) leader eviction of one store; `--list` shows them. */
 export default class EvictCommand extends BaseCommand {
@@ -66,7 +71,9 @@ export default class EvictCommand extends BaseCommand {
     };
     const connection = await this.connect(globals);
     try {
-      throw serviceNotImplemented('evict', options);
+      const result = await runEvict({ session: connection, clock: systemClock, progress: silentProgress, signal: this.runtime.signal, holder: runHolder(connection.kubeconfig.contextName) }, options);
+      if (isStructured(globals.output)) this.out(renderStructured(result, globals.output));
+      else this.out(renderEvictResult(result));
     } finally {
       await connection.close();
     }

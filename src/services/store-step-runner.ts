@@ -31,6 +31,11 @@ export interface StepRunSettings {
   /** How long cleanup may try to remove a scheduler after a failure or interrupt. */
   cleanupTimeoutMs: number;
   signal: AbortSignal;
+  /**
+   * `evict`: stop once the store holds no leaders (or, with `noWait`, once the scheduler is added), leaving the
+   * scheduler and the record in place — the eviction is the result — instead of restarting.
+   */
+  evictOnly?: { noWait: boolean };
 }
 
 /** What happened to one store, for the summary and `-o json`. */
@@ -169,6 +174,7 @@ export async function runStoreStep(deps: StepRunnerDeps, target: StoreTarget, me
           await save({ ...record!, schedulerAddedAtMs: clock.now() });
           act('scheduler-added', `evict-leader scheduler added for store ${storeId}`);
           event('Normal', 'EvictLeaderBegin', `kubectl-tikv: evicting leaders from store ${storeId}`);
+          if (settings.evictOnly?.noWait) return succeed(`store ${storeId} added to the evict-leader scheduler (not waiting for its leaders to leave)`);
           break;
         }
         case 'wait': {
@@ -178,6 +184,10 @@ export async function runStoreStep(deps: StepRunnerDeps, target: StoreTarget, me
           break;
         }
         case 'trigger': {
+          if (settings.evictOnly) {
+            if (!drainedSeen) throw new UserError(`store ${storeId} cannot be evicted: ${step.reason}`, { suggestions: ["Check 'kubectl tikv status'."] });
+            return succeed(`store ${storeId} holds no leaders; it stays in the evict-leader scheduler until 'kubectl tikv evict --end --store ${storeId}'`);
+          }
           if (step.warning) warn(step.warning);
           const current = record!;
           if (current.phase !== 'restarting') await save({ ...current, phase: 'restarting', phaseSinceMs: clock.now() });
@@ -212,9 +222,7 @@ export async function runStoreStep(deps: StepRunnerDeps, target: StoreTarget, me
           record = undefined;
           act('record-cleared', 'step record removed');
           event('Normal', 'RestartDone', `kubectl-tikv: ${step.reason}`);
-          result.outcome = 'done';
-          result.reason = step.reason;
-          return finalize();
+          return succeed(step.reason);
         }
         case 'fail': {
           event('Warning', 'RestartFailed', `kubectl-tikv: ${step.reason}`);
@@ -238,6 +246,12 @@ export async function runStoreStep(deps: StepRunnerDeps, target: StoreTarget, me
     result.reason = base.message;
     finalize();
     throw new StoreStepError(base, result);
+  }
+
+  function succeed(reason: string): StoreResult {
+    result.outcome = 'done';
+    result.reason = reason;
+    return finalize();
   }
 
   function finalize(): StoreResult {

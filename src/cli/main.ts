@@ -1,6 +1,7 @@
 import { isatty } from 'node:tty';
-import { type ExitCodeValue, InterruptedError } from '../errors.ts';
+import type { ExitCodeValue } from '../errors.ts';
 import { runCli } from './run-cli.ts';
+import { ownSignals } from './signals.ts';
 
 export { COMMANDS } from '../commands/index.ts';
 
@@ -11,18 +12,7 @@ export { COMMANDS } from '../commands/index.ts';
  */
 export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<ExitCodeValue> {
   const controller = new AbortController();
-  let received = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
-    received++;
-    if (received === 1) {
-      process.stderr.write(`\n${signal === 'SIGINT' ? 'Interrupted' : 'Terminated'}: stopping and cleaning up…\n`);
-      controller.abort(new InterruptedError(`interrupted by ${signal}; cleanup done`));
-    } else {
-      process.stderr.write('cleaning up, please wait\n');
-    }
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const release = ownSignals(controller, process.stderr);
   try {
     return await runCli(argv, {
       stdout: process.stdout,
@@ -32,7 +22,6 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
       signal: controller.signal,
     });
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    release();
   }
 }

@@ -179,6 +179,18 @@ describe('the real kubectl against the simulated API server', function () {
     assert.match(denied.stderr, /Error from server \(Forbidden\): pods "p" is forbidden: User "viewer" cannot delete resource "pods" in API group "" in the namespace "tidb"/);
   });
 
+  it('applies and re-applies manifests (client-side apply) without warnings', async () => {
+    const cm = (value: string) => JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'tikv-config' }, data: { 'config.toml': value } });
+    const first = await kubectl(['apply', '-f', '-'], { input: cm('a') });
+    assert.equal(first.code, 0, first.stderr);
+    assert.equal(first.stdout.trim(), 'configmap/tikv-config created');
+    const second = await kubectl(['apply', '-f', '-'], { input: cm('b') });
+    assert.equal(second.code, 0, second.stderr);
+    assert.equal(second.stdout.trim(), 'configmap/tikv-config configured');
+    assert.equal(second.stderr, '');
+    assert.deepEqual(store.get({ apiVersion: 'v1', kind: 'ConfigMap' }, 'tidb', 'tikv-config')!.data, { 'config.toml': 'b' });
+  });
+
   it('enforces a Role and RoleBinding applied with kubectl for the bound user and service account', async () => {
     const manifest = [
       { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'tikv-maintainer', namespace: 'tidb' }, rules: [

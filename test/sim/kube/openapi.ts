@@ -48,7 +48,9 @@ export function openApiV3GroupVersion(registry: ResourceRegistry, group: string,
     paths[`${prefix}/{name}`] = {
       get: op('get'),
       put: op('put', { requestBody: body }),
-      patch: op('patch', { requestBody: { content: { 'application/merge-patch+json': { schema: { type: 'object' } }, 'application/json-patch+json': { schema: { type: 'object' } }, 'application/strategic-merge-patch+json': { schema: { type: 'object' } } } } }),
+      // No strategic-merge-patch body here: kubectl apply then builds its patch from its compiled-in types (built-ins)
+      // or as a JSON merge patch (custom resources) instead of from these open schemas.
+      patch: op('patch', { requestBody: { content: { 'application/merge-patch+json': { schema: { type: 'object' } }, 'application/json-patch+json': { schema: { type: 'object' } }, 'application/apply-patch+yaml': { schema: { type: 'object' } } } } }),
       delete: op('delete'),
     };
     if (r.statusSubresource) paths[`${prefix}/{name}/status`] = { get: op('get'), put: op('put', { requestBody: body }), patch: op('patch') };

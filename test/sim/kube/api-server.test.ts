@@ -325,6 +325,13 @@ describe('simulated API server over plain HTTP', () => {
       assert.equal(events[1].object.metadata.annotations['k8s.io/initial-events-end'], 'true');
     });
 
+    it('ends open watch streams on request (endWatches)', async () => {
+      const res = await fetch(`${api.url}/api/v1/namespaces/tidb/pods?watch=1`, { headers: { authorization: `Bearer ${api.adminToken}` } });
+      const body = res.text();
+      while (api.endWatches() === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+      assert.equal(await body, '');
+    });
+
     it('sends BOOKMARK events when allowed', async () => {
       await api.close();
       api = await startApiServer({ store, history, bookmarkIntervalMs: 20 });

@@ -90,6 +90,8 @@ export interface ApiServer {
   addToken(token: string, user: { name: string; groups?: string[] }): void;
   removeToken(token: string): void;
   setPortForwardResolver(resolver: PortForwardResolver | undefined): void;
+  /** Ends every open watch stream now, as an API server restart or a load balancer would; returns how many. */
+  endWatches(): number;
   /** Writes a kubeconfig for this server (admin token unless `token` is given). */
   writeKubeconfig(path: string, options?: Partial<Omit<KubeconfigOptions, 'server' | 'ca'>>): void;
   /** Ends open watches and port-forwards and stops listening. */
@@ -807,6 +809,11 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     },
     setPortForwardResolver(next) {
       resolver = next;
+    },
+    endWatches() {
+      const open = [...openWatches];
+      for (const finish of open) finish();
+      return open.length;
     },
     writeKubeconfig(path, kubeconfigOptions = {}) {
       writeKubeconfig(path, { server: url, ca: tls?.ca, token: adminToken, ...kubeconfigOptions });

@@ -40,41 +40,43 @@ describe('sim/controllers/tidb-operator-v1', function () {
     sim = undefined;
   });
 
-  it('upgrades TiKV itself highest ordinal first, evicting each store before its pod goes and never two stores at once', async () => {
-    sim = await startSimCluster({ topology: 'tidb-operator-v1', timeScale: 0.01 });
-    const phases = new Set<string>();
-    const stopWatch = sim.store.watch(TIDB_CLUSTER, { namespace: sim.namespace }, (e) => {
-      const phase = (e.object as Tc).status?.tikv?.phase;
-      if (phase) phases.add(phase);
-    });
-    const start = sim.history.entries.length;
-    patchVersion(sim, 'v8.5.1');
-    await sim.history.waitFor(isOperator('upgrade-finished'), AbortSignal.timeout(30_000));
-    await sim.waitUntilSettled({ timeoutMs: 20_000 });
-    stopWatch();
+  for (const tls of [false, true]) {
+    it(`upgrades TiKV itself highest ordinal first, evicting each store before its pod goes and never two stores at once${tls ? ' (TLS)' : ''}`, async () => {
+      sim = await startSimCluster({ topology: 'tidb-operator-v1', timeScale: 0.01, tls });
+      const phases = new Set<string>();
+      const stopWatch = sim.store.watch(TIDB_CLUSTER, { namespace: sim.namespace }, (e) => {
+        const phase = (e.object as Tc).status?.tikv?.phase;
+        if (phase) phases.add(phase);
+      });
+      const start = sim.history.entries.length;
+      patchVersion(sim, 'v8.5.1');
+      await sim.history.waitFor(isOperator('upgrade-finished'), AbortSignal.timeout(30_000));
+      await sim.waitUntilSettled({ timeoutMs: 20_000 });
+      stopWatch();
 
-    const deleted = sim.history.entries.slice(start).filter((e) => e.type === 'sts-pod-deleted').map((e) => e.data.pod);
-    assert.deepEqual(deleted, ['basic-tikv-2', 'basic-tikv-1', 'basic-tikv-0']);
-    for (const podName of deleted as string[]) {
-      const storeId = sim.pd.storeOfPod(podName)!.storeId;
-      const added = indexOf(sim, (e) => e.type === 'scheduler-added' && e.data.storeId === storeId, start);
-      const zero = indexOf(sim, (e) => e.type === 'store-leaders-zero' && e.data.storeId === storeId && e.data.view === 'truth', added);
-      const deleting = indexOf(sim, (e) => e.type === 'pod-deleting' && e.data.name === podName, start);
-      assert.ok(added >= 0 && zero > added && deleting > zero, `${podName}: evicted (scheduler, leaders 0) before it was deleted`);
-      const removed = indexOf(sim, (e) => e.type === 'scheduler-removed' && e.data.storeId === storeId, deleting);
-      const running = indexOf(sim, (e) => e.type === 'store-running' && e.data.storeId === storeId, deleting);
-      assert.ok(running > deleting && removed > running, `${podName}: scheduler removed only after the store came back`);
-    }
-    assert.equal(maxConcurrentUnavailable(storeUnavailability(sim.history)), 1);
-    assert.deepEqual(sim.pd.evictLeaderStoreIds(), []);
-    assert.deepEqual(sim.pd.storeViews().map((s) => s.version), ['8.5.1', '8.5.1', '8.5.1']);
-    assert.ok(phases.has('Upgrade'), 'status.tikv.phase went through Upgrade');
-    const status = tc(sim).status!;
-    assert.equal(status.tikv?.phase, 'Normal');
-    assert.equal(status.tikv?.image, 'pingcap/tikv:v8.5.1');
-    const set = sim.store.get<KubeObject & { spec: { updateStrategy: { rollingUpdate: { partition: number } } } }>(STS, sim.namespace, 'basic-tikv')!;
-    assert.equal(set.spec.updateStrategy.rollingUpdate.partition, 3, 'the partition goes back to replicas');
-  });
+      const deleted = sim.history.entries.slice(start).filter((e) => e.type === 'sts-pod-deleted').map((e) => e.data.pod);
+      assert.deepEqual(deleted, ['basic-tikv-2', 'basic-tikv-1', 'basic-tikv-0']);
+      for (const podName of deleted as string[]) {
+        const storeId = sim.pd.storeOfPod(podName)!.storeId;
+        const added = indexOf(sim, (e) => e.type === 'scheduler-added' && e.data.storeId === storeId, start);
+        const zero = indexOf(sim, (e) => e.type === 'store-leaders-zero' && e.data.storeId === storeId && e.data.view === 'truth', added);
+        const deleting = indexOf(sim, (e) => e.type === 'pod-deleting' && e.data.name === podName, start);
+        assert.ok(added >= 0 && zero > added && deleting > zero, `${podName}: evicted (scheduler, leaders 0) before it was deleted`);
+        const removed = indexOf(sim, (e) => e.type === 'scheduler-removed' && e.data.storeId === storeId, deleting);
+        const running = indexOf(sim, (e) => e.type === 'store-running' && e.data.storeId === storeId, deleting);
+        assert.ok(running > deleting && removed > running, `${podName}: scheduler removed only after the store came back`);
+      }
+      assert.equal(maxConcurrentUnavailable(storeUnavailability(sim.history)), 1);
+      assert.deepEqual(sim.pd.evictLeaderStoreIds(), []);
+      assert.deepEqual(sim.pd.storeViews().map((s) => s.version), ['8.5.1', '8.5.1', '8.5.1']);
+      assert.ok(phases.has('Upgrade'), 'status.tikv.phase went through Upgrade');
+      const status = tc(sim).status!;
+      assert.equal(status.tikv?.phase, 'Normal');
+      assert.equal(status.tikv?.image, 'pingcap/tikv:v8.5.1');
+      const set = sim.store.get<KubeObject & { spec: { updateStrategy: { rollingUpdate: { partition: number } } } }>(STS, sim.namespace, 'basic-tikv')!;
+      assert.equal(set.spec.updateStrategy.rollingUpdate.partition, 3, 'the partition goes back to replicas');
+    });
+  }
 
   it('steps aside when the TiKV StatefulSet is OnDelete: nothing restarts until someone deletes a pod', async () => {
     sim = await startSimCluster({ topology: 'tidb-operator-v1', timeScale: 0.01, updateStrategy: 'OnDelete' });

@@ -138,8 +138,10 @@ describe('sim/controllers/tidb-operator-v2', function () {
     for (const r of podRestarts(sim, start)) assert.ok(r.zero > r.added && r.deleting > r.zero, `${r.pod} evicted first`);
   });
 
-  it('evicts a pod deleted by hand while it terminates and ends the eviction once it is recreated', async () => {
-    sim = await startSimCluster({ topology: 'tidb-operator-v2', timeScale: 0.01 });
+  it('evicts a pod deleted by hand while it terminates and ends the eviction once it is recreated (TLS)', async () => {
+    sim = await startSimCluster({ topology: 'tidb-operator-v2', timeScale: 0.01, tls: true });
+    const cluster = sim.store.get<KubeObject & { status: { pd: string } }>(V2_CLUSTER, sim.namespace, 'basic')!;
+    assert.equal(cluster.status.pd, `https://pd-pd.${sim.namespace}:2379`);
     const podName = sim.tikvPodNames()[2];
     const storeId = sim.pd.storeOfPod(podName)!.storeId;
     const start = sim.history.entries.length;

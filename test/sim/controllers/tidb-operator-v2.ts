@@ -128,7 +128,8 @@ export class TidbOperatorV2 {
   readonly #history: History;
   readonly #resolve: PodPortResolver;
   readonly #namespace: string | undefined;
-  readonly #queue: ReconcileQueue;
+  /** One work queue (one worker) per controller, as the manager runs them: cluster, pdgroup, tikvgroup, pd, tikv. */
+  readonly #queues = new Map<string, ReconcileQueue>();
   readonly #pd = new Map<string, ClusterPd>();
   readonly #stops: (() => void)[] = [];
   #started = false;
@@ -140,14 +141,21 @@ export class TidbOperatorV2 {
     this.#resolve = options.resolvePodPort;
     this.#namespace = options.namespace;
     this.operatorVersion = options.operatorVersion ?? '2.1';
-    this.#queue = new ReconcileQueue({
-      name: TidbOperatorV2.source,
-      clock: this.#clock,
-      history: this.#history,
-      reconcile: (key) => this.#reconcile(key),
-      // controller-runtime's default rate limiter: 5 ms doubling up to 1000 s.
-      backoff: { baseDelayMs: 5, maxDelayMs: 1_000_000 },
-    });
+    for (const tag of ['cluster', 'pdgroup', 'tikvgroup', 'pd', 'tikv']) {
+      this.#queues.set(tag, new ReconcileQueue({
+        name: TidbOperatorV2.source,
+        clock: this.#clock,
+        history: this.#history,
+        reconcile: (key) => this.#reconcile(key),
+        // controller-runtime's default rate limiter: 5 ms doubling up to 1000 s.
+        backoff: { baseDelayMs: 5, maxDelayMs: 1_000_000 },
+      }));
+    }
+  }
+
+  /** Queues `<controller>/<namespace>/<name>` on its controller's queue. */
+  #enqueue(key: string): void {
+    this.#queues.get(key.slice(0, key.indexOf('/')))?.add(key);
   }
 
   /** Installs the CRDs when missing, starts the watches and PD's store poller. */
@@ -166,7 +174,7 @@ export class TidbOperatorV2 {
     for (const [kind, tag] of kinds) {
       this.#stops.push(
         this.#store.watch(kind, { namespace: ns }, (event) => {
-          this.#queue.add(`${tag}/${event.object.metadata.namespace}/${event.object.metadata.name}`);
+          this.#enqueue(`${tag}/${event.object.metadata.namespace}/${event.object.metadata.name}`);
           this.#enqueueRelated(tag, event.object);
         }),
       );
@@ -176,19 +184,19 @@ export class TidbOperatorV2 {
         const labels = event.object.metadata.labels ?? {};
         const instance = labels[V2_LABELS.instance];
         const component = labels[V2_LABELS.component];
-        if (instance && (component === 'pd' || component === 'tikv')) this.#queue.add(`${component}/${event.object.metadata.namespace}/${instance}`);
+        if (instance && (component === 'pd' || component === 'tikv')) this.#enqueue(`${component}/${event.object.metadata.namespace}/${instance}`);
       }),
       this.#clock.every(V2_DEFAULTS.storePollMs, () => void this.#pollStores()),
     );
     for (const [kind, tag] of kinds) {
-      for (const object of this.#store.list(kind, { namespace: ns }).items) this.#queue.add(`${tag}/${object.metadata.namespace}/${object.metadata.name}`);
+      for (const object of this.#store.list(kind, { namespace: ns }).items) this.#enqueue(`${tag}/${object.metadata.namespace}/${object.metadata.name}`);
     }
   }
 
   /** Stops everything and closes PD connections. */
   async stop(): Promise<void> {
     for (const stop of this.#stops.splice(0)) stop();
-    await this.#queue.stop();
+    await Promise.all([...this.#queues.values()].map((queue) => queue.stop()));
     await Promise.all([...this.#pd.values()].map((pd) => pd.client.close()));
     this.#pd.clear();
   }
@@ -202,16 +210,16 @@ export class TidbOperatorV2 {
     const ns = object.metadata.namespace!;
     if (tag === 'pd' || tag === 'tikv') {
       const group = object.metadata.labels?.[V2_LABELS.group];
-      if (group) this.#queue.add(`${tag}group/${ns}/${group}`);
+      if (group) this.#enqueue(`${tag}group/${ns}/${group}`);
       const cluster = (object.spec as InstanceSpec | undefined)?.cluster?.name;
-      if (cluster) this.#queue.add(`cluster/${ns}/${cluster}`);
+      if (cluster) this.#enqueue(`cluster/${ns}/${cluster}`);
     } else if (tag === 'pdgroup' || tag === 'tikvgroup') {
       const cluster = (object.spec as GroupSpec | undefined)?.cluster?.name;
-      if (cluster) this.#queue.add(`cluster/${ns}/${cluster}`);
+      if (cluster) this.#enqueue(`cluster/${ns}/${cluster}`);
     } else if (tag === 'cluster') {
       for (const [kind, t] of [[V2_PD_GROUP, 'pdgroup'], [V2_TIKV_GROUP, 'tikvgroup'], [V2_PD, 'pd'], [V2_TIKV, 'tikv']] as const) {
         for (const o of this.#store.list(kind, { namespace: ns }).items) {
-          if ((o.spec as { cluster?: { name?: string } }).cluster?.name === object.metadata.name) this.#queue.add(`${t}/${ns}/${o.metadata.name}`);
+          if ((o.spec as { cluster?: { name?: string } }).cluster?.name === object.metadata.name) this.#enqueue(`${t}/${ns}/${o.metadata.name}`);
         }
       }
     }
@@ -282,7 +290,7 @@ export class TidbOperatorV2 {
       pd.storesAt = this.#clock.now();
       if (!changed) continue;
       for (const tikv of this.#store.list<Instance>(V2_TIKV, { namespace: ns }).items) {
-        if (tikv.spec?.cluster?.name === cluster.metadata.name) this.#queue.add(`tikv/${ns}/${tikv.metadata.name}`);
+        if (tikv.spec?.cluster?.name === cluster.metadata.name) this.#enqueue(`tikv/${ns}/${tikv.metadata.name}`);
       }
     }
   }

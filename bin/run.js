@@ -32,7 +32,9 @@ try {
   throw error;
 }
 
-const code = await bundle.main(process.argv.slice(2));
+// Installed a second time as `kubectl_complete-tikv`, kubectl's shell-completion hook for plugins (kubectl ≥ 1.26).
+const completing = /^kubectl_complete-/.test(process.argv[1]?.split(/[\\/]/).pop() ?? '');
+const code = await bundle.main(completing ? ['__complete', ...process.argv.slice(2)] : process.argv.slice(2));
 // Let buffered output (pipes on macOS are asynchronous) reach its reader before exiting.
 await Promise.all([process.stdout, process.stderr].map((stream) => new Promise((resolve) => stream.write('', resolve))));
 process.exit(code);

@@ -1,4 +1,5 @@
 import type { HttpTarget } from '../http-target.ts';
+import type { ClientNodeKube } from '../kube/client-node-kube.ts';
 import { readClientTls } from '../kube/cluster-tls.ts';
 import { explainKubeError } from '../kube/explain-kube-error.ts';
 import { podHttpTarget, serviceHttpTarget, urlHttpTarget } from '../kube/http-targets.ts';
@@ -33,20 +34,35 @@ export interface ClusterConnectionOptions {
   userAgent?: string;
 }
 
+/** A Kubernetes client for the flags, before any TiKV cluster is looked for. */
+export interface KubeOnly {
+  kubeconfig: ResolvedKubeconfig;
+  kube: ClientNodeKube;
+}
+
+/** Resolves the kubeconfig and builds the client-node client (imported only now: it costs half a second). */
+export async function openKube(
+  globals: GlobalOptions,
+  env: Readonly<Record<string, string | undefined>>,
+  options: ClusterConnectionOptions = {},
+): Promise<KubeOnly> {
+  const kubeconfig = resolveKubeconfig(globals.kubeconfig, { env });
+  const { ClientNodeKube } = await import('../kube/client-node-kube.ts');
+  return { kubeconfig, kube: new ClientNodeKube(kubeconfig, { userAgent: options.userAgent ?? 'kubectl-tikv' }) };
+}
+
 /**
  * Opens a session on the TiKV cluster the flags point at: kubeconfig as kubectl resolves it, the client-node
  * Kubernetes client (imported only now: it costs half a second), topology detection, the PD tunnel with cluster
  * TLS, and the PD and TiKV metrics clients. KubeErrors on the way are explained (RBAC verb and resource, context).
  */
 export async function openClusterConnection(globals: GlobalOptions, runtime: CliRuntime, options: ClusterConnectionOptions = {}): Promise<ClusterConnection> {
-  const kubeconfig = resolveKubeconfig(globals.kubeconfig, { env: runtime.env });
   const signal = runtime.signal;
-  const [{ ClientNodeKube }, { createPdClient }, { createTikvMetrics }] = await Promise.all([
-    import('../kube/client-node-kube.ts'),
+  const [{ kubeconfig, kube }, { createPdClient }, { createTikvMetrics }] = await Promise.all([
+    openKube(globals, runtime.env, options),
     import('../pd/undici-pd-client.ts'),
     import('../tikv/undici-tikv-metrics.ts'),
   ]);
-  const kube = new ClientNodeKube(kubeconfig, { userAgent: options.userAgent ?? 'kubectl-tikv' });
   const closers: (() => Promise<void>)[] = [() => kube.close()];
   const closeAll = async () => {
     for (const close of closers.splice(0).reverse()) await close().catch(() => undefined);

@@ -19,6 +19,12 @@ import type { CliRuntime } from './runtime.ts';
  */
 export async function runCli(argv: readonly string[], runtime: CliRuntime): Promise<ExitCodeValue> {
   const verbose = argv.some((token) => token === '-v' || token === '--verbose' || /^-[a-zA-Z]*v[a-zA-Z]*$/.test(token));
+  if (argv[0] === '__complete') {
+    // Shell completion (kubectl runs `kubectl_complete-tikv`, i.e. this with `__complete` first); never fails.
+    const { complete } = await import('./complete.ts');
+    runtime.stdout.write(await complete(argv.slice(1), runtime));
+    return ExitCode.ok;
+  }
   try {
     const intent = normalizeArgv(argv, argvSpecFromCommands(COMMANDS));
     if (intent.kind === 'unknown-command') {

@@ -69,6 +69,10 @@ export function createUserEnvironment(): UserEnvironment {
   const launcher = path.join(binDir, 'kubectl-tikv');
   writeFileSync(launcher, `#!/bin/sh\nexec '${NODE}' '${path.join(REPO, 'bin', 'run.js')}' "$@"\n`);
   chmodSync(launcher, 0o755);
+  // kubectl's shell-completion hook for the plugin (kubectl ≥ 1.26).
+  const completer = path.join(binDir, 'kubectl_complete-tikv');
+  writeFileSync(completer, `#!/bin/sh\nexec '${NODE}' '${path.join(REPO, 'bin', 'run.js')}' __complete "$@"\n`);
+  chmodSync(completer, 0o755);
   const kubectlDir = path.dirname(kubectlPath());
   return {
     home,
@@ -86,17 +90,19 @@ export function createUserEnvironment(): UserEnvironment {
 }
 
 /**
- * Runs `kubectl tikv ARGV` (or `kubectl-tikv ARGV` with `viaKubectl: false`) with no terminal: stdin is empty,
+ * Runs `kubectl tikv ARGV` (or `kubectl-tikv ARGV` with `viaKubectl: false`, or `kubectl ARGV` with `rawKubectl`)
+ * with no terminal: stdin is empty,
  * stdout/stderr are pipes. Resolves when the process exits; kills it after `timeoutMs`.
  */
 export function runPlugin(
   user: UserEnvironment,
   argv: string[],
-  options: { viaKubectl?: boolean; env?: Record<string, string>; timeoutMs?: number; onSpawn?: (pid: number) => void } = {},
+  options: { viaKubectl?: boolean; rawKubectl?: boolean; env?: Record<string, string>; timeoutMs?: number; onSpawn?: (pid: number) => void } = {},
 ): Promise<CliResult> {
   const viaKubectl = options.viaKubectl ?? true;
-  const command = viaKubectl ? kubectlPath() : path.join(user.binDir, 'kubectl-tikv');
-  const args = viaKubectl ? ['tikv', ...argv] : argv;
+  const command = viaKubectl || options.rawKubectl ? kubectlPath() : path.join(user.binDir, 'kubectl-tikv');
+  // rawKubectl: argv goes to kubectl as is (e.g. `__complete tikv …`, kubectl's own completion entry point).
+  const args = options.rawKubectl ? argv : viaKubectl ? ['tikv', ...argv] : argv;
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { env: { ...user.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'], cwd: user.home });
     let stdout = '';

@@ -59,6 +59,12 @@ describe('kubectl tikv, run as a user runs it (built bundle, real kubectl plugin
       assertUsageError(await runPlugin(user, ['status'], { env: { KUBECONFIG: path.join(user.home, 'a.yaml') } }), /^no kubeconfig found: none of the files in KUBECONFIG exist/);
     });
 
+    it("completes commands through kubectl's plugin completion (kubectl_complete-tikv)", async () => {
+      const result = await runPlugin(user, ['__complete', 'tikv', 're'], { rawKubectl: true });
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.stdout, 'restart\tGracefully restart TiKV pods, one store at a time, leaders evicted first.\n:4\n');
+    });
+
     for (const [argv, message] of [
       [['restat'], /^unknown command "restat" for "kubectl tikv"$/],
       [['restart', '--evict-timout', '5m'], /^unknown flag: --evict-timout$/],
@@ -99,6 +105,12 @@ describe('kubectl tikv, run as a user runs it (built bundle, real kubectl plugin
       assert.match(result.stdout, /\nCluster: +basic \(tidb-operator-v1\) in namespace "tidb", context "sim"\n/);
       assert.match(result.stdout, /\nPD: +v8\.5\.0\n/);
       assert.match(result.stdout, /\nTiKV: +v8\.5\.0 \(3 stores\)\n$/);
+    });
+
+    it('completes the TiKV pods of the cluster for `kubectl tikv restart <TAB>`', async () => {
+      const result = await runPlugin(user, ['__complete', 'tikv', 'restart', ''], { rawKubectl: true });
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.stdout, 'basic-tikv-0\nbasic-tikv-1\nbasic-tikv-2\n:4\n');
     });
 
     it('prints the versions as JSON on stdout only', async () => {

@@ -55,8 +55,8 @@ describe('sim/cluster', function () {
   });
 
   const cases: { topology: Topology; stores: number; pdReplicas: number; kinds: string[] }[] = [
-    { topology: 'tidb-operator-v1', stores: 3, pdReplicas: 1, kinds: ['tc'] },
-    { topology: 'tidb-operator-v2', stores: 3, pdReplicas: 1, kinds: ['kvg', 'tikv', 'cluster', 'pdg'] },
+    { topology: 'tidb-operator-v1', stores: 3, pdReplicas: 3, kinds: ['tc'] },
+    { topology: 'tidb-operator-v2', stores: 3, pdReplicas: 3, kinds: ['kvg', 'tikv', 'cluster', 'pdg'] },
     { topology: 'tikv-operator', stores: 4, pdReplicas: 1, kinds: ['tikvgroups', 'tikv'] },
     { topology: 'statefulset', stores: 3, pdReplicas: 3, kinds: ['statefulsets'] },
   ];

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { KubeObject } from '../../../src/kube/kube.ts';
 import type { HistoryEntry } from '../history.ts';
 import { maxConcurrentUnavailable, startSimCluster, storeUnavailability, type SimCluster } from '../cluster.ts';
-import { EVICT_LEADER_ANNOTATION, TIDB_CLUSTER, type TidbClusterStatus } from './tidb-operator-v1.ts';
+import { EVICT_LEADER_ANNOTATION, EVICT_LEADER_EXPIRATION_ANNOTATION, TIDB_CLUSTER, type TidbClusterStatus } from './tidb-operator-v1.ts';
 import { isPodReady } from './pod-state.ts';
 
 const POD = { apiVersion: 'v1', kind: 'Pod' };
@@ -133,6 +133,20 @@ describe('sim/controllers/tidb-operator-v1', function () {
     sim.store.patch(POD, sim.namespace, podName, { metadata: { annotations: { [EVICT_LEADER_ANNOTATION]: null } } }, 'merge');
     await sim.history.waitFor((e) => e.type === 'scheduler-removed' && e.data.storeId === storeId, AbortSignal.timeout(20_000));
     assert.equal(sim.store.get(POD, sim.namespace, podName)!.metadata.uid, uid, 'the pod was not restarted');
+  });
+
+  it('drops an evict-leader request whose expiration time has passed, without evicting', async () => {
+    sim = await startSimCluster({ topology: 'tidb-operator-v1', timeScale: 0.01 });
+    const podName = 'basic-tikv-2';
+    const start = sim.history.entries.length;
+    sim.store.patch(POD, sim.namespace, podName, {
+      metadata: { annotations: { [EVICT_LEADER_ANNOTATION]: 'delete-pod', [EVICT_LEADER_EXPIRATION_ANNOTATION]: new Date(Date.now() - 60_000).toISOString() } },
+    }, 'merge');
+    await sim.history.waitFor(isOperator('evict-leader-annotation-expired'), AbortSignal.timeout(20_000));
+    const annotations = sim.store.get(POD, sim.namespace, podName)!.metadata.annotations ?? {};
+    assert.equal(annotations[EVICT_LEADER_ANNOTATION], undefined);
+    assert.equal(annotations[EVICT_LEADER_EXPIRATION_ANNOTATION], undefined);
+    assert.equal(indexOf(sim, (e) => e.type === 'scheduler-added', start), -1);
   });
 
   it('re-adds a scheduler that vanished mid-upgrade after 10 minutes and upgrades anyway once evictLeaderTimeout passes', async () => {

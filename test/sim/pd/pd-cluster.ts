@@ -285,6 +285,9 @@ export class PdCluster {
   readonly #leaderZeroWaiters = new Map<number, Set<() => void>>();
   readonly #timers = new Set<() => void>();
   #nextRoundWall: number;
+  #nextBalanceWall = 0;
+  #balanceQuiet = false;
+  #balanceIntervalMs = 50;
   #refreshCursor: number[] | undefined;
   #refreshIndex = 0;
   #refreshCarry = 0;
@@ -419,7 +422,7 @@ export class PdCluster {
 
   /**
    * Settled: a PD leader, every store Up and running, no region without a leader, no transfer in flight, and
-   * balance-leader has nothing left to do (leader counts within PD's tolerance of each other).
+   * balance-leader found nothing to move on its last attempt.
    */
   isSettled(): boolean {
     if (!this.#leaderName || !this.bootstrappedAtMs) return false;
@@ -427,8 +430,8 @@ export class PdCluster {
     if (live.length === 0) return false;
     if (live.some((s) => !s.running || this.stateName(s) !== 'Up')) return false;
     if (this.unavailableRegionCount() > 0 || this.#ops.size > 0) return false;
-    const counts = live.filter((s) => this.#balanceEligible(s)).map((s) => this.view.leaderCount(s.storeId));
-    return counts.length === 0 || Math.max(...counts) - Math.min(...counts) <= 2 * TOLERANT_LEADERS;
+    // balance-leader found nothing to move on its last attempt (PD's per-pair tolerance, not a global spread).
+    return this.#balanceQuiet || !this.schedulers.has(BALANCE_LEADER);
   }
 
   /** Resolves when `isSettled()` (checked every simulated second); rejects on abort. */
@@ -941,32 +944,23 @@ export class PdCluster {
       if (!moved) break;
     }
     // 4. Balance leaders among the stores that can take them (instantly, as part of placement).
-    this.#instantLeaderBalance(live);
+    this.#instantLeaderBalance(live, storeId);
   }
 
-  #instantLeaderBalance(stores: StoreRecord[]): void {
+  /** Gives the new store its share of leaders, taken from the stores that have the most (O(peers of the store)). */
+  #instantLeaderBalance(stores: StoreRecord[], newStoreId: number): void {
     if (stores.length < 2) return;
-    const ids = new Set(stores.map((s) => s.storeId));
-    for (let guard = this.regions.regionCount; guard > 0; guard--) {
-      const sorted = stores.map((s) => s.storeId).sort((a, b) => this.regions.leaderCount(b) - this.regions.leaderCount(a));
-      const src = sorted[0];
-      const dst = sorted[sorted.length - 1];
-      if (this.regions.leaderCount(src) - this.regions.leaderCount(dst) <= 1) return;
-      let moved = false;
-      for (const regionId of this.regions.leaderRegionIds(src)) {
-        const region = this.regions.region(regionId)!;
-        const target = region.peers
-          .map((p) => p.storeId)
-          .filter((s) => s !== src && ids.has(s))
-          .sort((a, b) => this.regions.leaderCount(a) - this.regions.leaderCount(b))[0];
-        if (target !== undefined && this.regions.leaderCount(src) - this.regions.leaderCount(target) > 1) {
-          this.regions.setLeader(region, target);
-          this.#enqueueHeartbeat(regionId, 0);
-          moved = true;
-          break;
-        }
-      }
-      if (!moved) return;
+    const total = stores.reduce((n, s) => n + this.regions.leaderCount(s.storeId), 0);
+    const target = Math.floor(total / stores.length);
+    const running = new Set(stores.map((s) => s.storeId));
+    for (const regionId of [...this.regions.peerRegionIds(newStoreId)]) {
+      if (this.regions.leaderCount(newStoreId) >= target) return;
+      const region = this.regions.region(regionId)!;
+      const from = region.leaderStoreId;
+      if (!from || from === newStoreId || !running.has(from)) continue;
+      if (this.regions.leaderCount(from) <= target) continue;
+      this.regions.setLeader(region, newStoreId);
+      this.#enqueueHeartbeat(regionId, 0);
     }
   }
 
@@ -1210,37 +1204,80 @@ export class PdCluster {
 
   #scheduleBalance(t: number): void {
     if (!this.schedulers.has(BALANCE_LEADER)) return;
+    if (t < this.#nextBalanceWall) return;
     if (this.#ops.size >= this.leaderScheduleLimit) return;
+    const started = this.stats.transfersStarted;
+    this.#balanceOnce(t);
+    this.#balanceQuiet = this.stats.transfersStarted === started;
+    // PD's balance-leader interval: back to the minimum after it scheduled something, else ×1.3 up to 5 s.
+    this.#balanceIntervalMs = this.stats.transfersStarted > started
+      ? this.timing.scheduleIntervalMs
+      : Math.min(5_000, this.#balanceIntervalMs * 1.3);
+    this.#nextBalanceWall = t + this.#balanceIntervalMs * this.clock.timeScale;
+  }
+
+  #balanceOnce(t: number): void {
     const stores = [...this.stores.values()].filter((s) => this.#balanceEligible(s, t));
     if (stores.length < 2) return;
+    const eligible = new Set(stores.map((s) => s.storeId));
     const influence = new Map<number, number>();
     for (const op of this.#ops.values()) {
       influence.set(op.from, (influence.get(op.from) ?? 0) - 1);
       influence.set(op.to, (influence.get(op.to) ?? 0) + 1);
     }
     const score = (id: number): number => this.view.leaderCount(id) + (influence.get(id) ?? 0);
+    // PD's shouldBalance for leader counts: source − |its influence| − 5 > target + |its influence| + 5.
+    const shouldBalance = (from: number, to: number): boolean =>
+      this.view.leaderCount(from) - Math.abs(Math.min(0, influence.get(from) ?? 0)) - TOLERANT_LEADERS >
+      this.view.leaderCount(to) + Math.max(0, influence.get(to) ?? 0) + TOLERANT_LEADERS;
+    const move = (regionId: number, from: number, to: number): void => {
+      this.#addOp(regionId, from, to, BALANCE_LEADER, t);
+      influence.set(from, (influence.get(from) ?? 0) - 1);
+      influence.set(to, (influence.get(to) ?? 0) + 1);
+    };
+    const SCAN = 64;
     for (let n = 0; n < this.profile.balanceLeaderBatch; n++) {
-      const bySource = [...stores].sort((a, b) => score(b.storeId) - score(a.storeId));
-      const source = bySource[0];
-      const targets = [...stores].filter((s) => s !== source).sort((a, b) => score(a.storeId) - score(b.storeId));
       let made = false;
-      for (const target of targets.slice(0, 5)) {
-        const srcInfluence = Math.abs(Math.min(0, influence.get(source.storeId) ?? 0));
-        const dstInfluence = Math.max(0, influence.get(target.storeId) ?? 0);
-        const shouldBalance =
-          this.view.leaderCount(source.storeId) - srcInfluence - TOLERANT_LEADERS > this.view.leaderCount(target.storeId) + dstInfluence + TOLERANT_LEADERS;
-        if (!shouldBalance) continue;
-        if (this.#pendingOn(target.storeId, t)) continue;
+      // transferLeaderOut: from the stores with the most leaders to the best follower of one of their regions.
+      const sources = topK(stores, 8, (a, b) => score(b.storeId) - score(a.storeId));
+      for (const source of sources) {
+        let scanned = 0;
         for (const regionId of this.view.leaderRegionIds(source.storeId)) {
+          if (++scanned > SCAN) break;
           if (this.#ops.has(regionId)) continue;
-          if (!this.view.peersOf(regionId).includes(target.storeId)) continue;
-          this.#addOp(regionId, source.storeId, target.storeId, BALANCE_LEADER, t);
-          influence.set(source.storeId, (influence.get(source.storeId) ?? 0) - 1);
-          influence.set(target.storeId, (influence.get(target.storeId) ?? 0) + 1);
-          made = true;
-          break;
+          let best: number | undefined;
+          for (const peer of this.view.peersOf(regionId)) {
+            if (peer === source.storeId || !eligible.has(peer) || this.#pendingOn(peer, t)) continue;
+            if (best === undefined || score(peer) < score(best)) best = peer;
+          }
+          if (best !== undefined && shouldBalance(source.storeId, best)) {
+            move(regionId, source.storeId, best);
+            made = true;
+            break;
+          }
         }
         if (made) break;
+      }
+      if (!made) {
+        // transferLeaderIn: to the stores with the fewest leaders, from the leader of one of their follower regions.
+        const targets = topK(stores, 8, (a, b) => score(a.storeId) - score(b.storeId));
+        for (const target of targets) {
+          if (this.#pendingOn(target.storeId, t)) continue;
+          let scanned = 0;
+          for (const regionId of this.regions.peerRegionIds(target.storeId)) {
+            if (++scanned > SCAN * 4) break;
+            if (this.#ops.has(regionId)) continue;
+            const from = this.view.leaderOf(regionId);
+            if (!from || from === target.storeId || !eligible.has(from)) continue;
+            if (!this.view.peersOf(regionId).includes(target.storeId)) continue;
+            if (shouldBalance(from, target.storeId)) {
+              move(regionId, from, target.storeId);
+              made = true;
+              break;
+            }
+          }
+          if (made) break;
+        }
       }
       if (!made) break;
     }
@@ -1249,22 +1286,25 @@ export class PdCluster {
 
   /** 'leaders-returned' for a store balance-leader will not give more leaders to (PD's tolerance reached). */
   #checkReturned(stores: StoreRecord[]): void {
+    if (this.unavailableRegionCount() > 0) return;
+    const eligible = new Set(stores.map((s) => s.storeId));
     for (const store of stores) {
       if (!store.awaitingReturn) continue;
-      const count = this.regions.leaderCount(store.storeId);
-      if (count === 0 || this.unavailableRegionCount() > 0) continue;
-      if (this.view.leaderCount(store.storeId) !== count) continue;
-      if ([...this.#ops.values()].some((op) => op.to === store.storeId)) continue;
-      const max = Math.max(...stores.map((s) => this.view.leaderCount(s.storeId)));
-      if (max - this.view.leaderCount(store.storeId) <= 2 * TOLERANT_LEADERS) {
-        this.history.record('pd', 'leaders-returned', {
-          storeId: store.storeId,
-          leaderCount: count,
-          countBeforeZero: store.awaitingReturn.before,
-          rule: 'balanced',
-        });
-        store.awaitingReturn = undefined;
+      const id = store.storeId;
+      const count = this.regions.leaderCount(id);
+      if (count === 0 || this.view.leaderCount(id) !== count) continue;
+      if ([...this.#ops.values()].some((op) => op.to === id)) continue;
+      let more = false;
+      for (const regionId of this.regions.peerRegionIds(id)) {
+        const from = this.view.leaderOf(regionId);
+        if (from && from !== id && eligible.has(from) && this.view.leaderCount(from) - TOLERANT_LEADERS > count + TOLERANT_LEADERS) {
+          more = true;
+          break;
+        }
       }
+      if (more) continue;
+      this.history.record('pd', 'leaders-returned', { storeId: id, leaderCount: count, countBeforeZero: store.awaitingReturn.before, rule: 'balanced' });
+      store.awaitingReturn = undefined;
     }
   }
 
@@ -1400,6 +1440,20 @@ export function imageVersion(image: string): string | undefined {
   const tag = noDigest.slice(colon + 1);
   const m = /^v?(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?)$/.exec(tag);
   return m ? m[1] : undefined;
+}
+
+/** The `k` first items by `compare`, without sorting everything (O(n·k)). */
+function topK<T>(items: readonly T[], k: number, compare: (a: T, b: T) => number): T[] {
+  const out: T[] = [];
+  for (const item of items) {
+    let i = out.length;
+    while (i > 0 && compare(item, out[i - 1]) < 0) i--;
+    if (i < k) {
+      out.splice(i, 0, item);
+      if (out.length > k) out.pop();
+    }
+  }
+  return out;
 }
 
 function gitHashFor(version: string): string {

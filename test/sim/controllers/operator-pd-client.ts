@@ -56,6 +56,8 @@ export class OperatorPdClient {
   readonly #resolve: () => Promise<OperatorEndpoint>;
   readonly #agents = new Map<string, Agent>();
   readonly #timeoutMs: number;
+  /** Aborted by close(): requests in flight end at once (an operator that stops does not wait for PD). */
+  readonly #closed = new AbortController();
 
   constructor(resolve: () => Promise<OperatorEndpoint>, options: { timeoutMs?: number } = {}) {
     this.#resolve = resolve;
@@ -152,11 +154,12 @@ export class OperatorPdClient {
     throw new OperatorHttpError(`TiKV metrics at ${endpoint.origin} have no tikv_raftstore_region_count{type="leader"}`);
   }
 
-  /** Closes every connection pool. */
+  /** Aborts requests in flight and closes every connection pool. */
   async close(): Promise<void> {
+    this.#closed.abort(new Error('operator PD client closed'));
     const agents = [...this.#agents.values()];
     this.#agents.clear();
-    await Promise.all(agents.map((agent) => agent.close().catch(() => agent.destroy())));
+    await Promise.all(agents.map((agent) => agent.destroy().catch(() => undefined)));
   }
 
   async #json(method: string, path: string, payload: unknown, signal?: AbortSignal): Promise<unknown> {
@@ -172,8 +175,9 @@ export class OperatorPdClient {
   }
 
   async #text(endpoint: OperatorEndpoint, method: string, path: string, payload: unknown, signal?: AbortSignal): Promise<string> {
+    if (this.#closed.signal.aborted) throw new OperatorHttpError(`${method} ${path}: the client is closed`);
     const timeout = AbortSignal.timeout(this.#timeoutMs);
-    const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    const combined = AbortSignal.any(signal ? [signal, timeout, this.#closed.signal] : [timeout, this.#closed.signal]);
     let response;
     try {
       response = await request(new URL(path, endpoint.origin), {

@@ -173,8 +173,11 @@ export class TidbOperatorV1 {
   readonly #clusters: ReconcileQueue;
   readonly #pods: ReconcileQueue;
   readonly #pdClients = new Map<string, OperatorPdClient>();
+  /** The last requeue reason per TidbCluster, so History records each wait once rather than every retry. */
+  readonly #waiting = new Map<string, string>();
   readonly #stops: (() => void)[] = [];
   #started = false;
+  #stopping = false;
 
   constructor(options: OperatorOptions) {
     this.#store = options.store;
@@ -226,10 +229,12 @@ export class TidbOperatorV1 {
 
   /** Stops watching and reconciling, and closes PD connections. */
   async stop(): Promise<void> {
+    this.#stopping = true;
     for (const stop of this.#stops.splice(0)) stop();
-    await Promise.all([this.#clusters.stop(), this.#pods.stop()]);
+    const queues = Promise.all([this.#clusters.stop(), this.#pods.stop()]);
     await Promise.all([...this.#pdClients.values()].map((client) => client.close()));
     this.#pdClients.clear();
+    await queues;
   }
 
   /** Reconciles a TidbCluster now (tests use it to avoid waiting for the resync). */
@@ -248,6 +253,7 @@ export class TidbOperatorV1 {
   }
 
   #pdClient(namespace: string, name: string): OperatorPdClient {
+    if (this.#stopping) throw new Error('the operator is stopping');
     const key = `${namespace}/${name}`;
     let client = this.#pdClients.get(key);
     if (!client) {
@@ -308,9 +314,11 @@ export class TidbOperatorV1 {
     this.#writeStatus(ctx);
     if (errors.length > 0) throw errors[0];
     if (requeue !== undefined) {
-      this.#record('requeue', { namespace, tidbCluster: name, reason: requeue });
+      if (this.#waiting.get(key) !== requeue) this.#record('requeue', { namespace, tidbCluster: name, reason: requeue });
+      this.#waiting.set(key, requeue);
       return { requeue: true };
     }
+    this.#waiting.delete(key);
   }
 
   #ensureServices(ctx: SyncContext): void {

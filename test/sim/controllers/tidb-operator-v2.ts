@@ -133,6 +133,7 @@ export class TidbOperatorV2 {
   readonly #pd = new Map<string, ClusterPd>();
   readonly #stops: (() => void)[] = [];
   #started = false;
+  #stopping = false;
 
   constructor(options: TidbOperatorV2Options) {
     this.#store = options.store;
@@ -195,10 +196,12 @@ export class TidbOperatorV2 {
 
   /** Stops everything and closes PD connections. */
   async stop(): Promise<void> {
+    this.#stopping = true;
     for (const stop of this.#stops.splice(0)) stop();
-    await Promise.all([...this.#queues.values()].map((queue) => queue.stop()));
+    const queues = Promise.all([...this.#queues.values()].map((queue) => queue.stop()));
     await Promise.all([...this.#pd.values()].map((pd) => pd.client.close()));
     this.#pd.clear();
+    await queues;
   }
 
   #record(type: string, data: Record<string, unknown>): void {
@@ -254,6 +257,7 @@ export class TidbOperatorV2 {
   }
 
   #clusterPd(namespace: string, clusterName: string): ClusterPd {
+    if (this.#stopping) throw new Error('the operator is stopping');
     const key = `${namespace}/${clusterName}`;
     let pd = this.#pd.get(key);
     if (!pd) {
@@ -276,6 +280,7 @@ export class TidbOperatorV2 {
   /** The store informer: PD's `/stores` every 30 s; a change enqueues the cluster's TiKV instances. */
   async #pollStores(): Promise<void> {
     for (const cluster of this.#store.list<Cluster>(V2_CLUSTER, { namespace: this.#namespace }).items) {
+      if (this.#stopping) return;
       if (!cluster.status?.pd || cluster.spec?.paused) continue;
       const ns = cluster.metadata.namespace!;
       const pd = this.#clusterPd(ns, cluster.metadata.name);

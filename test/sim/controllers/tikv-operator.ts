@@ -75,6 +75,7 @@ export class TikvOperator {
   readonly #pd = new Map<string, OperatorPdClient>();
   readonly #stops: (() => void)[] = [];
   #started = false;
+  #stopping = false;
 
   constructor(options: TikvOperatorOptions) {
     this.#store = options.store;
@@ -120,10 +121,12 @@ export class TikvOperator {
   }
 
   async stop(): Promise<void> {
+    this.#stopping = true;
     for (const stop of this.#stops.splice(0)) stop();
-    await this.#queue.stop();
+    const queue = this.#queue.stop();
     await Promise.all([...this.#pd.values()].map((client) => client.close()));
     this.#pd.clear();
+    await queue;
   }
 
   #record(type: string, data: Record<string, unknown>): void {
@@ -131,6 +134,7 @@ export class TikvOperator {
   }
 
   #pdClient(namespace: string, cluster: string): OperatorPdClient {
+    if (this.#stopping) throw new Error('the operator is stopping');
     const key = `${namespace}/${cluster}`;
     let client = this.#pd.get(key);
     if (!client) {

@@ -442,17 +442,18 @@ export class PdCluster {
   // ---------------------------------------------------------------- direct control (pd-ctl, or "behind our back")
 
   /** Adds a store to the evict-leader scheduler as PD's handler would. */
-  addEvictLeader(storeId: number, by = 'direct'): AddEvictLeaderResult {
+  addEvictLeader(storeId: number, by = 'direct', detail: Record<string, unknown> = {}): AddEvictLeaderResult {
     if (!this.bootstrappedAtMs) return { ok: false, reason: 'not-bootstrapped', schedulerExisted: false };
     if (this.profile.legacyEvictLeader) {
       const name = `${EVICT_LEADER}-${storeId}`;
       if (this.schedulers.has(name)) return { ok: false, reason: 'existed', schedulerExisted: true };
       const store = this.stores.get(storeId);
       if (!store) return { ok: false, reason: 'store-not-found', schedulerExisted: false };
+      if (store.pausedBy.size > 0) return { ok: false, reason: 'paused', schedulerExisted: false }; // "store N is blocked"
       this.schedulers.set(name, { name, storeIds: new Set([storeId]), batch: 1 });
       store.pausedBy.add(name);
       store.drainStartCount ??= this.regions.leaderCount(storeId);
-      this.history.record('pd', 'scheduler-added', { name, storeId, by });
+      this.history.record('pd', 'scheduler-added', { name, storeId, by, ...detail });
       return { ok: true, created: true };
     }
     const existing = this.schedulers.get(EVICT_LEADER);
@@ -469,12 +470,12 @@ export class PdCluster {
     } else {
       this.schedulers.set(EVICT_LEADER, { name: EVICT_LEADER, storeIds: new Set([storeId]), batch: EVICT_BATCH });
     }
-    this.history.record('pd', 'scheduler-added', { name: EVICT_LEADER, storeId, by });
+    this.history.record('pd', 'scheduler-added', { name: EVICT_LEADER, storeId, by, ...detail });
     return { ok: true, created: !existing };
   }
 
   /** Removes a store from the evict-leader scheduler (the whole scheduler with its last store). */
-  removeEvictLeader(storeId: number, by = 'direct'): RemoveEvictLeaderResult {
+  removeEvictLeader(storeId: number, by = 'direct', detail: Record<string, unknown> = {}): RemoveEvictLeaderResult {
     const name = this.profile.legacyEvictLeader ? `${EVICT_LEADER}-${storeId}` : EVICT_LEADER;
     const scheduler = this.schedulers.get(name);
     if (!scheduler?.storeIds) return 'no-scheduler';
@@ -483,28 +484,28 @@ export class PdCluster {
     this.stores.get(storeId)?.pausedBy.delete(name);
     const last = scheduler.storeIds.size === 0;
     if (last) this.schedulers.delete(name);
-    this.history.record('pd', 'scheduler-removed', { name, storeId, by, schedulerRemoved: last });
+    this.history.record('pd', 'scheduler-removed', { name, storeId, by, schedulerRemoved: last, ...detail });
     return last ? 'removed-last' : 'removed';
   }
 
   /** Adds a scheduler without arguments (balance-leader …); false when it already runs. */
-  addScheduler(name: string, by = 'direct'): boolean {
+  addScheduler(name: string, by = 'direct', detail: Record<string, unknown> = {}): boolean {
     if (this.schedulers.has(name)) return false;
     this.schedulers.set(name, { name });
-    this.history.record('pd', 'scheduler-added', { name, by });
+    this.history.record('pd', 'scheduler-added', { name, by, ...detail });
     return true;
   }
 
   /** Removes a whole scheduler by name (`evict-leader-scheduler` with all its stores); false when absent. */
-  removeScheduler(name: string, by = 'direct'): boolean {
+  removeScheduler(name: string, by = 'direct', detail: Record<string, unknown> = {}): boolean {
     const scheduler = this.schedulers.get(name);
     if (!scheduler) return false;
     this.schedulers.delete(name);
     for (const storeId of scheduler.storeIds ?? []) {
       this.stores.get(storeId)?.pausedBy.delete(name);
-      this.history.record('pd', 'scheduler-removed', { name, storeId, by, schedulerRemoved: true });
+      this.history.record('pd', 'scheduler-removed', { name, storeId, by, schedulerRemoved: true, ...detail });
     }
-    if (!scheduler.storeIds) this.history.record('pd', 'scheduler-removed', { name, by, schedulerRemoved: true });
+    if (!scheduler.storeIds) this.history.record('pd', 'scheduler-removed', { name, by, schedulerRemoved: true, ...detail });
     if (name === EVICT_SLOW_STORE) for (const s of this.stores.values()) s.pausedBy.delete(EVICT_SLOW_STORE);
     return true;
   }
@@ -571,8 +572,12 @@ export class PdCluster {
     if (store.metaState === 'Tombstone') return 'Tombstone';
     if (store.metaState === 'Offline') return 'Offline';
     const ageMs = now - Number(store.lastHeartbeatNs / 1_000_000n);
-    if (ageMs > this.clock.timeScale * this.timing.maxStoreDownTimeMs) return 'Down';
-    if (ageMs > this.clock.timeScale * this.timing.disconnectedAfterMs) return 'Disconnected';
+    // Event-loop jitter must never fake a missed heartbeat: at tiny time scales Disconnected also needs one heartbeat
+    // period plus 50 ms of wall time.
+    const ts = this.clock.timeScale;
+    const disconnectedMs = Math.max(ts * this.timing.disconnectedAfterMs, ts * this.timing.storeHeartbeatMs + 50);
+    if (ageMs > Math.max(ts * this.timing.maxStoreDownTimeMs, disconnectedMs)) return 'Down';
+    if (ageMs > disconnectedMs) return 'Disconnected';
     return 'Up';
   }
 

@@ -8,6 +8,8 @@ export interface PdHttpRequest {
   /** Path and query, e.g. `/pd/api/v1/stores?state=0`. */
   url: string;
   body: string;
+  /** Who sent it (`host:port`; the original client when a follower forwarded it). */
+  remote?: string;
 }
 
 /** One HTTP answer, byte for byte. */
@@ -110,15 +112,15 @@ export function servePd(cluster: PdCluster, member: MemberRecord, request: PdHtt
       return jsonAnswer(200, shuffled(cluster, cluster.schedulerNames()));
     case 'POST schedulers':
       if (segments.length !== 1) break;
-      return createScheduler(cluster, request.body);
+      return createScheduler(cluster, request.body, who(request));
     case 'DELETE schedulers':
       if (segments.length !== 2) break;
-      return deleteScheduler(cluster, decodeURIComponent(segments[1]));
+      return deleteScheduler(cluster, decodeURIComponent(segments[1]), who(request));
     case 'GET scheduler-config':
     case 'POST scheduler-config':
     case 'DELETE scheduler-config':
       if (p.legacyEvictLeader) return goNotFound();
-      return schedulerConfig(cluster, method, segments.slice(1), request.body);
+      return schedulerConfig(cluster, method, segments.slice(1), request.body, who(request));
   }
 
   // Cluster routes: answer "not bootstrapped" before any TiKV registered.
@@ -153,6 +155,10 @@ export function serveReady(cluster: PdCluster, member: MemberRecord, url: URL): 
     headers: { 'Content-Type': 'application/json; charset=utf-8' },
     body: `{\n    "region_loaded": ${loaded}\n}`,
   };
+}
+
+function who(request: PdHttpRequest): Record<string, unknown> {
+  return request.remote ? { remote: request.remote } : {};
 }
 
 function methodNotAllowed(): PdHttpAnswer {
@@ -460,7 +466,7 @@ function deleteStore(cluster: PdCluster, rawId: string): PdHttpAnswer {
 
 // ------------------------------------------------------------------ schedulers
 
-function createScheduler(cluster: PdCluster, body: string): PdHttpAnswer {
+function createScheduler(cluster: PdCluster, body: string, detail: Record<string, unknown>): PdHttpAnswer {
   const p = cluster.profile;
   let input: unknown;
   try {
@@ -479,19 +485,19 @@ function createScheduler(cluster: PdCluster, body: string): PdHttpAnswer {
   if (name === EVICT_LEADER) {
     if (!('store_id' in fields)) return jsonAnswer(400, 'missing store id');
     if (typeof fields.store_id !== 'number') return jsonAnswer(400, p.isMaster ? 'please input a right store id' : 'missing store id');
-    return addEvictLeader(cluster, Math.trunc(fields.store_id));
+    return addEvictLeader(cluster, Math.trunc(fields.store_id), detail);
   }
   if (name === 'grant-leader-scheduler') return jsonAnswer(400, 'grant-leader-scheduler is not simulated');
-  if (!cluster.addScheduler(name, 'http')) {
+  if (!cluster.addScheduler(name, 'http', detail)) {
     const message = p.major >= 4 ? '[PD:scheduler:ErrSchedulerExisted]scheduler existed' : 'scheduler existed';
     return jsonAnswer(p.isMaster ? 400 : 500, message);
   }
   return jsonAnswer(200, p.legacyEvictLeader ? null : 'The scheduler is created.');
 }
 
-function addEvictLeader(cluster: PdCluster, storeId: number): PdHttpAnswer {
+function addEvictLeader(cluster: PdCluster, storeId: number, detail: Record<string, unknown>): PdHttpAnswer {
   const p = cluster.profile;
-  const result = cluster.addEvictLeader(storeId, 'http');
+  const result = cluster.addEvictLeader(storeId, 'http', detail);
   if (p.legacyEvictLeader) {
     if (result.ok) return jsonAnswer(200, null);
     if (result.reason === 'existed') return jsonAnswer(500, 'scheduler existed');
@@ -518,12 +524,12 @@ function addEvictLeader(cluster: PdCluster, storeId: number): PdHttpAnswer {
   return answer;
 }
 
-function deleteScheduler(cluster: PdCluster, name: string): PdHttpAnswer {
+function deleteScheduler(cluster: PdCluster, name: string, detail: Record<string, unknown>): PdHttpAnswer {
   const p = cluster.profile;
   if (p.legacyEvictLeader) {
     const legacy = /^evict-leader-scheduler-(\d+)$/.exec(name);
     if (!cluster.bootstrapped) return jsonAnswer(500, p.notBootstrappedMessage);
-    const removed = legacy ? cluster.removeEvictLeader(Number(legacy[1]), 'http') : cluster.removeScheduler(name, 'http') ? 'removed' : 'no-scheduler';
+    const removed = legacy ? cluster.removeEvictLeader(Number(legacy[1]), 'http', detail) : cluster.removeScheduler(name, 'http', detail) ? 'removed' : 'no-scheduler';
     if (removed === 'removed' || removed === 'removed-last') return jsonAnswer(200, null);
     return jsonAnswer(500, 'scheduler not found');
   }
@@ -534,7 +540,7 @@ function deleteScheduler(cluster: PdCluster, name: string): PdHttpAnswer {
     if (!cluster.bootstrapped) status = 406;
     else if (!/^\d+$/.test(idText)) status = cluster.schedulers.has(EVICT_LEADER) ? 400 : 404;
     else {
-      const result = cluster.removeEvictLeader(Number(idText), 'http');
+      const result = cluster.removeEvictLeader(Number(idText), 'http', detail);
       status = result === 'removed' || result === 'removed-last' ? 200 : 404;
     }
     if (p.removeNotFound === 'v5') {
@@ -544,7 +550,7 @@ function deleteScheduler(cluster: PdCluster, name: string): PdHttpAnswer {
     return jsonAnswer(status, null);
   }
   if (!cluster.bootstrapped) return jsonAnswer(500, p.notBootstrappedMessage);
-  if (!cluster.removeScheduler(name, 'http')) return jsonAnswer(404, '[PD:scheduler:ErrSchedulerNotFound]scheduler not found');
+  if (!cluster.removeScheduler(name, 'http', detail)) return jsonAnswer(404, '[PD:scheduler:ErrSchedulerNotFound]scheduler not found');
   return jsonAnswer(200, 'The scheduler is removed.');
 }
 
@@ -556,7 +562,7 @@ function evictLeaderConfig(cluster: PdCluster): unknown {
   return { 'store-id-ranges': ranges, batch: cluster.profile.evictLeaderBatch ? (scheduler?.batch ?? 3) : undefined };
 }
 
-function schedulerConfig(cluster: PdCluster, method: string, segments: string[], body: string): PdHttpAnswer {
+function schedulerConfig(cluster: PdCluster, method: string, segments: string[], body: string, detail: Record<string, unknown>): PdHttpAnswer {
   const p = cluster.profile;
   if (!cluster.bootstrapped) return jsonAnswer(406, p.notBootstrappedMessage);
   const [name, action, arg] = segments;
@@ -567,7 +573,7 @@ function schedulerConfig(cluster: PdCluster, method: string, segments: string[],
   if (method === 'GET' && action === 'list' && segments.length === 2) return jsonAnswer(200, evictLeaderConfig(cluster));
   if (method === 'DELETE' && action === 'delete' && segments.length === 3) {
     if (!/^\d+$/.test(arg)) return jsonAnswer(400, `strconv.ParseUint: parsing ${goJson(arg)}: invalid syntax`);
-    const result = cluster.removeEvictLeader(Number(arg), 'http');
+    const result = cluster.removeEvictLeader(Number(arg), 'http', detail);
     if (result === 'removed') return jsonAnswer(200, null);
     if (result === 'removed-last') return jsonAnswer(200, 'The last store has been deleted');
     return jsonAnswer(404, '[PD:scheduler:ErrScheduleConfigNotExist]the config does not exist');
@@ -580,7 +586,7 @@ function schedulerConfig(cluster: PdCluster, method: string, segments: string[],
       return jsonAnswer(400, 'EOF');
     }
     if (typeof input.store_id === 'number') {
-      const result = cluster.addEvictLeader(Math.trunc(input.store_id), 'http');
+      const result = cluster.addEvictLeader(Math.trunc(input.store_id), 'http', detail);
       if (!result.ok) {
         const message = result.reason === 'paused'
           ? `[PD:core:ErrPauseLeaderTransfer]store ${input.store_id} is paused for leader transfer`

@@ -157,15 +157,17 @@ export class PdMemberProcess implements SimProcess {
     }
     if (!path.startsWith('/pd/')) return textAnswer(404, '404 page not found');
     const allowFollower = Boolean(req.headers[ALLOW_FOLLOWER_HEADER]);
-    if (allowFollower || cluster.isLeader(this.name)) return servePd(cluster, member, { method, url, body });
+    const forwardedFor = req.headers['x-forwarded-for'];
+    const remote = typeof forwardedFor === 'string' ? forwardedFor : `${req.socket.remoteAddress}:${req.socket.remotePort}`;
+    if (allowFollower || cluster.isLeader(this.name)) return servePd(cluster, member, { method, url, body, remote });
     if (req.headers[REDIRECTOR_HEADER]) {
       return textAnswer(500, p.waitForLeader ? '[PD:apiutil:ErrRedirectToNotLeader]redirect to not leader' : 'redirect to not leader');
     }
     let leader = cluster.leaderMember();
     if (!leader && p.waitForLeader) leader = await this.#waitForLeader();
     if (!leader) return textAnswer(503, p.waitForLeader ? '[PD:apiutil:ErrRedirectNoLeader]redirect finds no leader' : 'no leader');
-    if (leader.name === this.name) return servePd(cluster, member, { method, url, body });
-    return this.#proxy(leader, req, method, url, body);
+    if (leader.name === this.name) return servePd(cluster, member, { method, url, body, remote });
+    return this.#proxy(leader, req, method, url, body, remote);
   }
 
   async #waitForLeader(): Promise<MemberRecord | undefined> {
@@ -200,12 +202,16 @@ export class PdMemberProcess implements SimProcess {
     return undefined;
   }
 
-  #proxy(leader: MemberRecord, req: http.IncomingMessage, method: string, url: string, body: string): Promise<PdHttpAnswer> {
+  #proxy(leader: MemberRecord, req: http.IncomingMessage, method: string, url: string, body: string, remote: string): Promise<PdHttpAnswer> {
     const cluster = this.#cluster;
     const failed = (): PdHttpAnswer =>
       textAnswer(500, cluster.profile.major >= 4 ? '[PD:apiutil:ErrRedirect]redirect failed' : 'redirect failed');
     if (!leader.running || !leader.loopback) return Promise.resolve(failed());
-    const headers: Record<string, string> = { [REDIRECTOR_HEADER]: this.name, 'content-length': String(Buffer.byteLength(body)) };
+    const headers: Record<string, string> = {
+      [REDIRECTOR_HEADER]: this.name,
+      'x-forwarded-for': remote,
+      'content-length': String(Buffer.byteLength(body)),
+    };
     if (req.headers['content-type']) headers['content-type'] = String(req.headers['content-type']);
     const tls = cluster.tls;
     const options: https.RequestOptions = {

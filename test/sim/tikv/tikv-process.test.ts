@@ -83,7 +83,7 @@ describe('TiKV simulator processes', function () {
     const since = Date.now();
     c.tikvs[0].kill();
     assert.equal(c.pd.storeView(store.storeId)!.stateName, 'Up', 'the last heartbeat is recent');
-    const disconnected = await c.history.waitFor((e) => e.type === 'store-state' && e.data.storeId === store.storeId && e.at >= since);
+    const disconnected = await c.history.waitFor((e) => e.type === 'store-state' && e.data.storeId === store.storeId && e.data.from !== null && e.at >= since);
     assert.deepEqual([disconnected.data.from, disconnected.data.to], ['Up', 'Disconnected']);
     const down = await c.history.waitFor((e) => e.type === 'store-state' && e.data.storeId === store.storeId && e.data.to === 'Down');
     assert.equal(down.data.from, 'Disconnected');

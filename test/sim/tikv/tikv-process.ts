@@ -139,6 +139,8 @@ export class TikvProcess implements SimProcess {
       this.#store = cluster.registerStore({
         address: this.address,
         statusAddress: this.statusAddress,
+        // TiKV advertises its raft address as the peer address too.
+        peerAddress: this.address,
         version: this.version,
         gitHash: simGitHash(`tikv-${this.version}`),
         deployPath: '/',

@@ -17,6 +17,14 @@
  *   → instances `tikv-<6 random>`, pods `tikv-tikv-<suffix>`.
  * - `tikv-operator`: PD StatefulSet `basic-pd` (Helm) + TiKVGroup `basic-tikv` → instances and pods `basic-tikv-<i>`.
  * - `statefulset`: Helm release `basic` → StatefulSets `basic-pd`, `basic-tikv`; `clusterName` is the release.
+ *
+ * History sources besides the kube/kubelet/statefulset/pd/tikv ones: `tidb-operator-v1`, `tidb-operator-v2`,
+ * `tikv-operator` (what each operator did: 'evict-leader-begin', 'evict-leader-end', 'upgrade-pod',
+ * 'leaders-returned', 'upgrade-finished', 'pod-deleted', 'instance-updated', 'requeue', 'reconcile-error' …) and
+ * `prestop-hook` ('prestop-started', 'prestop-finished' with its outcome). Extra clusters share the History:
+ * their PD events carry store ids that overlap the primary's, so key by pod name (as storeUnavailability does).
+ * With `tls`, PD and TiKV use one server certificate (SANs: the services, `*.<ns>[.svc]`, localhost, 127.0.0.1,
+ * ::1) and the client certificate is in `<cluster>-cluster-client-secret`; `sim.tls` has the PEMs.
  */
 import type { KubeObject } from '../../src/kube/kube.ts';
 import type { Topology } from '../../src/core/model.ts';

@@ -38,7 +38,8 @@ import { KubeFaults } from './kube-faults.ts';
 import { joinApiVersion, type ResourceDef } from './resources.ts';
 import { aggregatedDiscovery, aggregatedDiscoveryContentType, apiGroup, apiGroupList, apiResourceList, apiVersions } from './discovery.ts';
 import { toTable, type IncludeObject } from './table.ts';
-import { PortForwardHandler, parsePorts, type PortForwardResolver } from './port-forward.ts';
+import { PortForwardHandler, parsePorts, portForwardProtocols, type PortForwardResolver } from './port-forward.ts';
+import { serveSpdyPortForward } from './spdy-port-forward.ts';
 import { writeKubeconfig, type KubeconfigOptions } from './kubeconfig.ts';
 import { decodeReview } from './protobuf.ts';
 import { openApiV3GroupVersion, openApiV3Root } from './openapi.ts';
@@ -240,6 +241,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   let resolver = options.portForward;
   const portForward = new PortForwardHandler({ resolver: () => resolver, faults, history });
   const openWatches = new Set<() => void>();
+  const spdyConnections = new Set<() => void>();
   const bookmarkIntervalMs = options.bookmarkIntervalMs ?? 60_000;
   const defaultWatchTimeoutMs = options.defaultWatchTimeoutMs ?? 1_800_000;
 
@@ -767,6 +769,28 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         // The kubelet finds no running pod sandbox and answers through the API server's proxy as streaming.WriteError does.
         throw new PlainTextError(500, `pod not found ("${info.name}_${info.namespace}")`);
       }
+      const upgrade = String(req.headers.upgrade ?? '').toLowerCase();
+      if (upgrade === 'spdy/3.1') {
+        // kubectl port-forward (classic SPDY upgrade; the ports come with each stream).
+        const offered = String(req.headers['x-stream-protocol-version'] ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+        if (offered.length > 0 && !offered.includes('portforward.k8s.io')) {
+          throw new PlainTextError(403, `unable to upgrade: unable to negotiate protocol: client supports ${JSON.stringify(offered)}, server supports ["portforward.k8s.io"]`);
+        }
+        record(info, user, 101, req.method ?? 'POST');
+        socket.write(`HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: portforward.k8s.io\r\nDate: ${new Date().toUTCString()}\r\n\r\n`);
+        let stop = () => {};
+        stop = serveSpdyPortForward(socket, head, { namespace: info.namespace!, pod: info.name!, podUid: pod.metadata.uid! }, {
+          resolver, faults, history, onClose: () => spdyConnections.delete(stop),
+        });
+        spdyConnections.add(stop);
+        return;
+      }
+      const offeredProtocols = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
+      if (!offeredProtocols.some((p) => portForwardProtocols.includes(p))) {
+        // Not a channel protocol we serve (e.g. kubectl's SPDY-over-WebSocket tunnelling): a failed upgrade makes
+        // kubectl fall back to the SPDY upgrade above, as with API servers without the tunnelling feature.
+        throw badRequest(`unable to upgrade: no supported WebSocket subprotocol in ${JSON.stringify(offeredProtocols)}, server supports ${JSON.stringify(portForwardProtocols)}`);
+      }
       let ports: number[];
       try {
         ports = parsePorts(url);
@@ -820,6 +844,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     },
     async close() {
       for (const finish of [...openWatches]) finish();
+      for (const stop of [...spdyConnections]) stop();
       portForward.closeAll();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -113,10 +113,6 @@ interface RequestInfo {
   watch: boolean;
 }
 
-function qualified(resource: string, group: string): string {
-  return group === '' ? resource : `${resource}.${group}`;
-}
-
 /** Parses `/api/v1/namespaces/tidb/pods/x/status`, `/apis/apps/v1/watch/statefulsets` … */
 function requestInfo(method: string, url: URL): RequestInfo {
   const path = url.pathname;
@@ -511,11 +507,11 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       case 'create': {
         if (info.name !== undefined) throw methodNotAllowed();
         const body = parseBody(await readBody(req), req.headers['content-type']) as KubeObject | undefined;
-        if (!body || typeof body !== 'object' || typeof body.metadata !== 'object' || body.metadata === null) {
-          if (!body || typeof body !== 'object') throw badRequest('the body of the request was empty');
-        }
+        if (!body || typeof body !== 'object' || Array.isArray(body)) throw badRequest('the body of the request was empty');
         const object = { ...body, metadata: { ...(body.metadata ?? {}) } } as KubeObject;
-        if (object.kind !== undefined && object.kind !== resource.kind) throw badRequest(`the API version in the data (${object.apiVersion}) does not match the expected API version (${kind.apiVersion})`);
+        if (object.kind !== undefined && object.kind !== resource.kind) {
+          throw badRequest(`${object.kind} in version "${String(object.apiVersion ?? '').split('/').at(-1)}" cannot be handled as a ${resource.kind}: the object provided is unrecognized`);
+        }
         object.apiVersion = kind.apiVersion;
         object.kind = resource.kind;
         if (resource.namespaced) {
@@ -867,5 +863,3 @@ class PlainTextError extends Error {
 function statusText(code: number): string {
   return ({ 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable' } as Record<number, string>)[code] ?? 'Error';
 }
-
-export { qualified };

@@ -3,10 +3,16 @@ import { BaseCommand, helpSuggestion } from '../cli/base-command.ts';
 import { operationFlags } from '../cli/global-flags.ts';
 import { resolveGlobalOptions, resolveStepOptions } from '../cli/global-options.ts';
 import { isInteractive, requireConfirmationPossible } from '../cli/interactive.ts';
-import { serviceNotImplemented } from '../cli/service-not-implemented.ts';
+import { runHolder } from '../cli/run-holder.ts';
+import { STORE_ORDERS, type StoreOrder } from '../core/plan.ts';
 import { parseVersion } from '../core/version.ts';
 import { UsageError } from '../errors.ts';
+import { systemClock } from '../services/clock.ts';
+import { silentProgress } from '../services/progress.ts';
+import { RollingRunError } from '../services/restart.ts';
+import { runUpgrade, type UpgradeResult } from '../services/upgrade.ts';
 import type { UpgradeOptions } from '../services/upgrade-options.ts';
+import { isStructured, renderStructured } from '../ui/structured-output.ts';
 
 /** `kubectl tikv upgrade --version vX.Y.Z`: rolling upgrade with leader eviction, resumable. */
 export default class UpgradeCommand extends BaseCommand {
@@ -20,6 +26,8 @@ export default class UpgradeCommand extends BaseCommand {
   static override flags = {
     version: Flags.string({ required: true, helpValue: 'vX.Y.Z', description: 'Target TiKV version.' }),
     'dry-run': Flags.boolean({ description: 'Show the plan and the checks; change nothing.' }),
+    order: Flags.string({ options: [...STORE_ORDERS], default: 'leaders', description: 'Which stores go first: fewest leaders, by ordinal, or highest ordinal first (a StatefulSet partition or the operator may dictate it).' }),
+    'allow-downgrade': Flags.boolean({ description: 'Accept a target version older than a store runs.' }),
     ...operationFlags,
   };
 
@@ -39,10 +47,19 @@ export default class UpgradeCommand extends BaseCommand {
       dryRun: flags['dry-run'],
       interactive: isInteractive(this.runtime),
       output: globals.output,
+      order: flags.order as StoreOrder,
+      allowDowngrade: flags['allow-downgrade'],
     };
     const connection = await this.connect(globals);
+    const render = (result: UpgradeResult) => {
+      if (isStructured(globals.output)) this.out(renderStructured(result, globals.output));
+    };
     try {
-      throw serviceNotImplemented('upgrade', options);
+      const result = await runUpgrade({ session: connection, clock: systemClock, progress: silentProgress, signal: this.runtime.signal, holder: runHolder(connection.kubeconfig.contextName) }, options);
+      render(result);
+    } catch (error) {
+      if (error instanceof RollingRunError) render(error.result as UpgradeResult);
+      throw error;
     } finally {
       await connection.close();
     }

@@ -63,6 +63,16 @@ export type Step =
   /** Stop this store: remove our scheduler if we added one, delete the record, and fail with this reason. */
   | { kind: 'fail'; reason: string; suggestion: string; podTouched: boolean };
 
+/**
+ * A heartbeat from the process that started at `startTimestampSec` has reached PD. A re-registered TiKV heartbeats
+ * ~10 s after registering; until then PD still ages the old process's last heartbeat and may turn the store
+ * Disconnected, so "Up" alone does not mean the new process is up. The start time has one-second resolution, so only
+ * a heartbeat stamped in a later second is certainly the new process's.
+ */
+export function heartbeatSinceStart(store: { startTimestampSec: number; lastHeartbeatMs: number }): boolean {
+  return store.lastHeartbeatMs >= (store.startTimestampSec + 1) * 1000;
+}
+
 /** Leaders the store must hold again before it counts as back (the TiUP / tidb-operator rule, see leaderReturnTarget). */
 export function leaderReturnTarget(leadersBefore: number): number {
   // TiUP and tidb-operator wait for ≥ 2/3 of the count before, and only when it was ≥ 200. Below that we still wait
@@ -184,9 +194,7 @@ function restarting(target: StoreTarget, o: StoreObservation, record: StepRecord
   }
   const restarted = store !== undefined && store.startTimestampSec !== record.startTimestampSec;
   const versionOk = target.expectedVersion === undefined || (store !== undefined && sameVersion(store.version, target.expectedVersion));
-  // A re-registered TiKV heartbeats ~10 s later; until then PD still ages the old process's last heartbeat and may
-  // flip the store to Disconnected. Only a heartbeat from the new process makes "Up" mean up.
-  const heartbeating = store !== undefined && store.lastHeartbeatMs >= store.startTimestampSec * 1000;
+  const heartbeating = store !== undefined && heartbeatSinceStart(store);
   if (!store || !restarted || store.stateName !== 'Up' || !versionOk || !heartbeating) {
     if (late) {
       const why = !store

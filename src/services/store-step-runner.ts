@@ -1,6 +1,6 @@
 import type { Member } from '../core/model.ts';
 import type { StepCommand, StepRecord } from '../core/step-record.ts';
-import { nextStep, type Step, type StoreObservation, type StoreTarget } from '../core/store-step.ts';
+import { heartbeatSinceStart, nextStep, type Step, type StoreObservation, type StoreTarget } from '../core/store-step.ts';
 import { InterruptedError, UserError } from '../errors.ts';
 import { PdStoreNotFoundError } from '../pd/pd-errors.ts';
 import type { PdClient } from '../pd/pd-client.ts';
@@ -289,7 +289,7 @@ export async function runStoreStep(deps: StepRunnerDeps, target: StoreTarget, me
       podReadySeen = true;
       act('pod-ready', `pod ${podName} is Ready`);
     }
-    if (podReadySeen && marks.up === undefined && o.store && o.store.stateName === 'Up' && o.store.startTimestampSec !== record.startTimestampSec && o.store.lastHeartbeatMs >= o.store.startTimestampSec * 1000) {
+    if (podReadySeen && marks.up === undefined && o.store && o.store.stateName === 'Up' && o.store.startTimestampSec !== record.startTimestampSec && heartbeatSinceStart(o.store)) {
       const versionOk = target.expectedVersion === undefined || o.store.version.replace(/^v/, '') === target.expectedVersion.replace(/^v/, '');
       if (versionOk) {
         marks.up = clock.now();

@@ -1,3 +1,4 @@
+import type { StoreOrder } from '../core/plan.ts';
 import type { StepOptions } from './step-options.ts';
 
 /** What `kubectl tikv upgrade` was asked for. */
@@ -9,4 +10,8 @@ export interface UpgradeOptions extends StepOptions {
   /** True when stdin and stdout are terminals: the service may prompt to confirm the plan. */
   interactive: boolean;
   output?: 'json' | 'yaml' | 'wide';
+  /** `--order`: which stores go first (default fewest leaders; a StatefulSet partition overrides it). */
+  order: StoreOrder;
+  /** `--allow-downgrade`: accept a target older than a store's version. */
+  allowDowngrade: boolean;
 }

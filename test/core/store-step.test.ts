@@ -190,6 +190,12 @@ const cases: Case[] = [
     reason: /store 2 re-registered, waiting for its first heartbeat/,
   },
   {
+    name: 'does not take a heartbeat stamped in the same second as the new start time for the new process',
+    observation: { record: record({ phase: 'restarting', triggeredAtMs: T0 }), pod: newPod, store: { ...restartedStore, lastHeartbeatMs: 1_700_000_100_900 } },
+    kind: 'wait',
+    reason: /waiting for its first heartbeat/,
+  },
+  {
     name: 'waits for the target version on upgrade',
     target: { expectedVersion: 'v8.5.1' },
     observation: { record: record({ phase: 'restarting', triggeredAtMs: T0 }), pod: newPod, store: restartedStore },

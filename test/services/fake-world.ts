@@ -65,6 +65,8 @@ export interface WorldTimings {
   registerMs: number;
   /** New pod created → Ready. */
   readyMs: number;
+  /** TiKV registered → its first store heartbeat. */
+  heartbeatAfterRegisterMs: number;
 }
 
 /**
@@ -80,7 +82,7 @@ export class FakeWorld {
   readonly records = new Map<string, StepRecord>();
   readonly events: { podName: string; event: StepEvent }[] = [];
   readonly progressEvents: ProgressEvent[] = [];
-  timings: WorldTimings = { terminateMs: 5_000, registerMs: 8_000, readyMs: 10_000 };
+  timings: WorldTimings = { terminateMs: 5_000, registerMs: 8_000, readyMs: 10_000, heartbeatAfterRegisterMs: 10_000 };
   /** Pods that never become Ready after a restart. */
   readonly neverReady = new Set<string>();
   /** Stores that never re-register after a restart. */
@@ -158,7 +160,11 @@ export class FakeWorld {
       this.#createPod(podName, false);
       this.note(`pod-created:${podName}`);
       if (!this.neverUp.has(storeId)) {
-        this.clock.schedule(this.timings.registerMs, () => this.pd.startStore(storeId, { version: this.versionAfterRestart }));
+        this.clock.schedule(this.timings.registerMs, () => {
+          this.pd.startStore(storeId, { version: this.versionAfterRestart });
+          // TiKV heartbeats a while after registering; only then is the new process known to be up.
+          this.clock.schedule(this.timings.heartbeatAfterRegisterMs, () => this.pd.updateStore(storeId, { lastHeartbeatMs: this.clock.now() }));
+        });
       }
       if (!this.neverReady.has(podName)) {
         this.clock.schedule(this.timings.readyMs, () => {

@@ -34,7 +34,7 @@ export function firstEntry(entries: readonly HistoryEntry[], fromIndex: number, 
  * eviction begins → 0 leaders (PD and TiKV) → pod deleted → new pod Ready → store re-registered and Up → eviction
  * ends → leaders back.
  */
-export function gracefulRestartMilestones(entries: readonly HistoryEntry[], fromIndex: number, storeId: number, podName: string, options: { evictedBy: 'plugin' | 'operator' }): Record<string, number> {
+export function gracefulRestartMilestones(entries: readonly HistoryEntry[], fromIndex: number, storeId: number, podName: string, options: { evictedBy: 'plugin' | 'operator'; operatorMayEndIt?: boolean }): Record<string, number> {
   const marks: Record<string, number> = {};
   let at = fromIndex;
   const step = (name: string, match: (e: HistoryEntry) => boolean) => {
@@ -62,7 +62,7 @@ export function gracefulRestartMilestones(entries: readonly HistoryEntry[], from
   marks['scheduler-removed'] = early.index;
   // tidb-operator v2 ends its own eviction as soon as the new pod exists (it does not wait for the store to be Up);
   // kubectl-tikv cannot and must not change that, only verify the rest.
-  if (options.evictedBy === 'operator') return marks;
+  if (options.evictedBy === 'operator' || options.operatorMayEndIt) return marks;
   if (early.index < Math.max(ready.index, registered.index)) throw new Error(`${podName}: the eviction of store ${storeId} ended before the pod was Ready and the store re-registered`);
   let lastState: unknown = 'Up';
   for (let i = registered.index; i < early.index; i++) {

@@ -14,24 +14,41 @@ import { DEFAULT_SIM_TIMING, type SimTiming } from './sim-timing.ts';
  * One simulated TiKV cluster's PD side and raft truth: the shared state PD's members replicate among themselves
  * (stores, schedulers, PD's region cache) plus what the TiKVs know (regions and their leaders). PD member and
  * TiKV processes (`processFactory()`) are views onto it; tests and the whole-cluster composition read it and
- * inject faults through it.
+ * inject faults through it (`faults`, `tikvFault()`, the direct scheduler methods).
+ *
+ * Modelled at PD's pace and with PD's rules (tikv/pd source, v3.0 … master): store registration and heartbeats,
+ * `state_name` from heartbeat age, the evict-leader scheduler (one per store on ≤ 3.x, one with a store map
+ * since 4.0, batch since 8.3), balance-leader (transfer out/in, tolerance of 5 leaders each side, interval backoff
+ * 50 ms → 5 s), evict-stopping-store (8.5.5+), evict-slow-store, leader-schedule-limit, 60 s operator timeout,
+ * PD's prepare gate after a leader change, raft elections 10–20 s after a leader's store stopped (quorum needed),
+ * follower → leader proxying, 3 s leader lease, no-leader 503s.
  *
  * Where the simulator deliberately differs from real PD/TiKV, and why:
- * - Placement is instantaneous: a brand-new store receives its share of peers (and balanced leaders) the moment
- *   it registers, and missing replicas are made up at once. Data movement is not what kubectl-tikv is about;
- *   leader movement (evict-leader, balance-leader, evict-stopping-store, elections) is modelled at PD's pace.
- * - Regions never split or merge; keys are synthetic; `/regions/check/empty-region`, `extra-peer` and
+ * - Placement is instantaneous: a brand-new store receives its share of peers (and its share of leaders) the
+ *   moment it registers, missing replicas are made up at once, and `DELETE /store/{id}` moves replicas off at
+ *   once. Data movement is not what kubectl-tikv is about; leader movement is modelled at PD's pace.
+ * - Regions never split or merge; keys and sizes are synthetic; `/regions/check/empty-region`, `extra-peer`,
  *   `learner-peer` are always empty. Replicas of a Down store are never repaired (no replica checker).
- * - A new store is `Serving` from its first heartbeat (PD waits for its region size to reach a threshold).
+ * - A new store is `Serving` from its first heartbeat (PD waits for its region size to reach a threshold); until
+ *   then PD shows it the way real PD does: `Down` with a 1970 `last_heartbeat_ts`.
  * - `start_timestamp` is at least the previous one + 1 s for the same store, so a restart that takes less than
- *   a wall-clock second at a small timeScale is still visible as a restart (real TiKV takes longer than 1 s).
+ *   a wall-clock second at a small timeScale is still visible as a restart (a real TiKV restart takes longer).
  * - Durations PD derives from timestamps (`uptime`, `down_seconds`) are wall-clock; thresholds (Disconnected
  *   after 20 s, Down after max-store-down-time, down peers after 10 min) are real-world defaults × timeScale.
- * - Leader movement runs in simulated rounds of `scheduleIntervalMs` that catch up with the wall clock on each
+ *   Disconnected also needs one heartbeat period + 50 ms of wall time, so event-loop jitter at tiny time scales
+ *   never fakes a missed heartbeat.
+ * - Leader scheduling runs in simulated rounds of `scheduleIntervalMs` that catch up with the wall clock on each
  *   tick, so its pace does not depend on timeScale; History records an event at the tick that observed it (at
  *   most `tickMinWallMs` late).
+ * - Operators are leader transfers only; the evict-leader scheduler picks a random follower that passes PD's
+ *   store filters (Up by PD's knowledge, not busy, not paused, not stopping, not slow, peer not pending).
+ * - PD's view of a region changes only through region heartbeats (on every leader change, and periodically
+ *   every 60 s after a PD leader change that lost the cache); leaderless regions do not heartbeat.
  * - PD's behaviour profile (messages, routes, defaults) follows the `pdVersion` option; a member's image tag
- *   only sets the `binary_version` it reports.
+ *   only sets the `binary_version` it reports. `/config/schedule` and `/config/replicate` carry the fields and
+ *   defaults of v8.5 with later/earlier fields dropped approximately for other versions.
+ * - `/stores` and `/schedulers` come in a seeded random order, as Go map iteration gives them.
+ * - HTTP faults are injected at the member that receives the request (before its redirector).
  */
 export interface PdClusterOptions {
   clock: SimClock;
@@ -284,6 +301,8 @@ export class PdCluster {
   readonly #processes = new Set<SimProcess>();
   readonly #leaderZeroWaiters = new Map<number, Set<() => void>>();
   readonly #timers = new Set<() => void>();
+  /** Stores that are stopping or slow (or still paused by evict-slow-store): the only ones those schedulers look at. */
+  readonly #flagged = new Set<number>();
   #nextRoundWall: number;
   #nextBalanceWall = 0;
   #balanceQuiet = false;
@@ -783,6 +802,7 @@ export class PdCluster {
     const wasNew = this.regions.peerCount(storeId) === 0;
     store.running = true;
     store.stopping = false;
+    this.flag(store);
     store.stoppedAtMs = 0;
     store.catchingUpUntilMs = wasNew ? 0 : Date.now() + this.clock.timeScale * this.timing.catchUpMs;
     this.history.record('tikv', 'store-running', { storeId, podName: store.podName ?? null });
@@ -795,6 +815,12 @@ export class PdCluster {
     if (retry.length) this.#scheduleElections(retry);
   }
 
+  /** @internal Re-evaluates whether the stopping/slow schedulers must look at this store. */
+  flag(store: StoreRecord): void {
+    if (store.stopping || store.slow || store.pausedBy.has(EVICT_SLOW_STORE)) this.#flagged.add(store.storeId);
+    else this.#flagged.delete(store.storeId);
+  }
+
   /** @internal A store heartbeat (every 10 s). Dropped while PD has no leader. */
   storeHeartbeat(storeId: number, stats: { stopping?: boolean } = {}): boolean {
     if (!this.#leaderName) return false;
@@ -805,6 +831,7 @@ export class PdCluster {
     store.hasStats = true;
     if (stats.stopping && !store.stopping) store.drainStartCount ??= this.regions.leaderCount(storeId);
     store.stopping = Boolean(stats.stopping);
+    this.flag(store);
     if (store.nodeState === 0 && store.metaState === 'Up') store.nodeState = 1;
     this.#checkState(store, nowMs);
     return true;
@@ -816,6 +843,7 @@ export class PdCluster {
     if (!store || !store.running) return;
     store.running = false;
     store.stopping = false;
+    this.flag(store);
     store.stoppedAtMs = Date.now();
     this.history.record('tikv', 'store-stopped', { storeId, podName: store.podName ?? null, reason });
     const led = [...this.regions.leaderRegionIds(storeId)];
@@ -1158,19 +1186,21 @@ export class PdCluster {
       if (!sc.storeIds) continue;
       for (const storeId of sc.storeIds) sources.push({ storeId, scheduler: sc.name, batch: sc.batch ?? EVICT_BATCH });
     }
+    if (this.#flagged.size === 0) return sources;
+    const flagged = [...this.#flagged].map((id) => this.stores.get(id)!).filter(Boolean);
     if (this.profile.evictStoppingStore && this.schedulers.has(EVICT_STOPPING_STORE)) {
-      const stopping = [...this.stores.values()].filter((s) => s.stopping && s.metaState !== 'Tombstone' && s.hasStats);
+      const stopping = flagged.filter((s) => s.stopping && s.metaState !== 'Tombstone' && s.hasStats);
       if (stopping.length === 1) sources.push({ storeId: stopping[0].storeId, scheduler: EVICT_STOPPING_STORE, batch: EVICT_BATCH });
     }
-    if (this.schedulers.has(EVICT_SLOW_STORE)) {
-      for (const s of this.stores.values()) {
-        if (s.slow) {
-          s.pausedBy.add(EVICT_SLOW_STORE);
-          sources.push({ storeId: s.storeId, scheduler: EVICT_SLOW_STORE, batch: EVICT_BATCH });
-        } else {
-          s.pausedBy.delete(EVICT_SLOW_STORE);
-        }
+    const slowScheduler = this.schedulers.has(EVICT_SLOW_STORE);
+    for (const s of flagged) {
+      if (s.slow && slowScheduler) {
+        s.pausedBy.add(EVICT_SLOW_STORE);
+        sources.push({ storeId: s.storeId, scheduler: EVICT_SLOW_STORE, batch: EVICT_BATCH });
+      } else {
+        s.pausedBy.delete(EVICT_SLOW_STORE);
       }
+      this.flag(s);
     }
     return sources;
   }
@@ -1403,7 +1433,10 @@ export class PdFaults {
   /** Marks a store slow: evict-slow-store-scheduler (v8.1+) evicts it and pauses its leader transfer. */
   setSlow(storeId: number, slow: boolean): void {
     const s = this.#cluster.stores.get(storeId);
-    if (s) s.slow = slow;
+    if (s) {
+      s.slow = slow;
+      this.#cluster.flag(s);
+    }
   }
 
   /** Pauses leader transfer of a store as another scheduler would (PD ≤ 8.5 then refuses evict-leader with 500). */

@@ -109,6 +109,8 @@ export function servePd(cluster: PdCluster, member: MemberRecord, request: PdHtt
     case 'GET schedulers':
       if (segments.length !== 1) break;
       if (!cluster.bootstrapped) return jsonAnswer(500, p.notBootstrappedMessage);
+      // No simulated scheduler is ever paused or disabled: Go's nil slice renders as null.
+      if (!p.legacyEvictLeader && ['paused', 'disabled'].includes(url.searchParams.get('status') ?? '')) return jsonAnswer(200, null);
       return jsonAnswer(200, shuffled(cluster, cluster.schedulerNames()));
     case 'POST schedulers':
       if (segments.length !== 1) break;

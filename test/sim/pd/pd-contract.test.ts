@@ -429,6 +429,32 @@ describe('PD simulator HTTP contract (pd-api.md)', function () {
     });
   });
 
+  describe('region health checks', () => {
+    let c: RunningPdCluster | undefined;
+    after(() => c?.stop());
+
+    it('lists miss-peer regions when there are fewer stores than max-replicas, and pending peers after a restart', async () => {
+      c = await startPdCluster({ stores: 1, regionsPerStore: 12 });
+      const miss = JSON.parse((await raw(c.url(), '/pd/api/v1/regions/check/miss-peer')).body) as { count: number };
+      assert.equal(miss.count, 12);
+      await c.stop();
+      c = await startPdCluster({ stores: 3, regionsPerStore: 12 });
+      const store = c.pd.storeOfPod(c.tikvPodName(0))!;
+      await c.tikvs[0].terminate();
+      const since = Date.now();
+      await c.startTikv(0);
+      await c.history.waitFor((e) => e.type === 'store-running' && e.data.storeId === store.storeId && e.at >= since);
+      const pending = JSON.parse((await raw(c.url(), '/pd/api/v1/regions/check/pending-peer')).body) as {
+        count: number;
+        regions: { pending_peers: { store_id: number }[] }[];
+      };
+      assert.equal(pending.count, 12);
+      assert.ok(pending.regions.every((r) => r.pending_peers.length === 1 && r.pending_peers[0].store_id === store.storeId));
+      assert.equal((JSON.parse((await raw(c.url(), '/pd/api/v1/regions/check/miss-peer')).body) as { count: number }).count, 0);
+      assert.equal((await raw(c.url(), '/pd/api/v1/regions/check/nonsense')).status, 404);
+    });
+  });
+
   describe('before any TiKV registered', () => {
     let c: RunningPdCluster;
     before(async () => {

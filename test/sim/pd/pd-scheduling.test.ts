@@ -134,6 +134,20 @@ describe('PD simulator leader scheduling', function () {
     assert.deepEqual(c.pd.addEvictLeader(store.storeId), { ok: true, created: true });
   });
 
+  it('leaves regions without a quorum unavailable until enough of their stores run again', async () => {
+    c = await startPdCluster({ regionsPerStore: 30 });
+    const since = Date.now();
+    c.tikvs[0].kill();
+    c.tikvs[1].kill();
+    await c.clock.sleep(25_000);
+    // Every region has a peer on each of the three stores: one running peer of three is no quorum.
+    assert.equal(c.pd.unavailableRegionCount(), 20);
+    assert.equal(c.history.ofType('regions-available').filter((e) => e.at >= since).length, 0);
+    await c.startTikv(1);
+    await c.history.waitFor((e) => e.type === 'regions-available' && e.data.totalUnavailable === 0 && e.at >= since);
+    assert.equal(c.pd.storeOfPod(c.tikvPodName(0))!.leaderCount, 0);
+  });
+
   it('keeps PD\'s stale leader count for a killed store until followers elect new leaders', async () => {
     c = await startPdCluster({ regionsPerStore: 30 });
     const store = c.pd.storeOfPod(c.tikvPodName(1))!;

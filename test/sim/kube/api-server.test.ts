@@ -65,6 +65,25 @@ describe('simulated API server over plain HTTP', () => {
       assert.deepEqual(sts.shortNames, ['sts']);
     });
 
+    it('serves the scale subresource a CRD declares', async () => {
+      store.create({
+        apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'tikvgroups.core.pingcap.com' },
+        spec: {
+          group: 'core.pingcap.com', scope: 'Namespaced', names: { plural: 'tikvgroups', singular: 'tikvgroup', kind: 'TiKVGroup', shortNames: ['kvg'] },
+          versions: [{ name: 'v1alpha1', served: true, storage: true, subresources: { status: {}, scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas', labelSelectorPath: '.status.selector' } } }],
+        },
+      });
+      store.create({ apiVersion: 'core.pingcap.com/v1alpha1', kind: 'TiKVGroup', metadata: { name: 'tikv', namespace: 'tidb' }, spec: { replicas: 3 } });
+      store.patch({ apiVersion: 'core.pingcap.com/v1alpha1', kind: 'TiKVGroup' }, 'tidb', 'tikv', { status: { replicas: 3, selector: 'pingcap.com/group=tikv' } }, 'merge', { subresource: 'status' });
+      const scale = await call('GET', '/apis/core.pingcap.com/v1alpha1/namespaces/tidb/tikvgroups/tikv/scale');
+      assert.deepEqual({ kind: scale.json.kind, spec: scale.json.spec, status: scale.json.status }, { kind: 'Scale', spec: { replicas: 3 }, status: { replicas: 3, selector: 'pingcap.com/group=tikv' } });
+      const patched = await call('PATCH', '/apis/core.pingcap.com/v1alpha1/namespaces/tidb/tikvgroups/tikv/scale', { body: { spec: { replicas: 4 } }, contentType: 'application/merge-patch+json' });
+      assert.equal(patched.json.spec.replicas, 4);
+      assert.equal((store.get({ apiVersion: 'core.pingcap.com/v1alpha1', kind: 'TiKVGroup' }, 'tidb', 'tikv')!.spec as { replicas: number }).replicas, 4);
+      const bad = await call('PATCH', '/apis/core.pingcap.com/v1alpha1/namespaces/tidb/tikvgroups/tikv/scale', { body: { spec: { replicas: -1 } }, contentType: 'application/merge-patch+json' });
+      assert.equal(bad.status, 422);
+    });
+
     it('adds a custom resource to discovery when its CRD is created', async () => {
       const crd = {
         apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'tikvs.core.pingcap.com' },

@@ -31,8 +31,10 @@ import { issueCert, makeCa, type CertificateAuthority } from '../tls.ts';
 import { ObjectStore, StatusError, type PropagationPolicy } from './object-store.ts';
 import {
   badRequest, forbidden, internalError, methodNotAllowed, notFound, resourceNotFound, success, tooManyRequests,
-  unauthorized, unsupportedMediaType, conflict, type KubeStatus,
+  unauthorized, unsupportedMediaType, conflict, invalid, type KubeStatus,
 } from './kube-status.ts';
+import { jsonPatch, mergePatch } from './patch.ts';
+import { formatLabelSelector, selectorFromObject, type LabelSelectorObject } from './selectors.ts';
 import { Rbac, type RequestAttributes, type UserInfo } from './rbac.ts';
 import { KubeFaults } from './kube-faults.ts';
 import { joinApiVersion, type ResourceDef } from './resources.ts';
@@ -456,6 +458,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       sendJson(res, 201, { ...success(), status: 'Success', code: 201 });
       return 201;
     }
+    if (info.subresource === 'scale' && resource.scale) {
+      return handleScale(req, res, info, resource, kind, namespace!, q.getAll('dryRun').includes('All'));
+    }
     if (info.subresource !== undefined && info.subresource !== 'status') throw methodNotAllowed();
 
     switch (info.verb) {
@@ -583,6 +588,51 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       default:
         throw methodNotAllowed();
     }
+  }
+
+  /** The `scale` subresource (autoscaling/v1 Scale) of workloads and of custom resources that declare one. */
+  async function handleScale(req: IncomingMessage, res: ServerResponse, info: RequestInfo, resource: ResourceDef, kind: { apiVersion: string; kind: string }, namespace: string | undefined, dryRun: boolean): Promise<number> {
+    const paths = resource.scale!;
+    const gr = { group: resource.group, resource: resource.plural };
+    const object = store.get<KubeObject>(kind, namespace, info.name!);
+    if (!object) throw notFound(gr, info.name!);
+    const scaleOf = (o: KubeObject) => {
+      const selector = paths.labelSelectorPath ? readPath(o, paths.labelSelectorPath) : undefined;
+      const selectorText = typeof selector === 'string' ? selector : selector && typeof selector === 'object' ? formatLabelSelector(selectorFromObject(selector as LabelSelectorObject) ?? []) : undefined;
+      const statusReplicas = readPath(o, paths.statusReplicasPath);
+      return {
+        kind: 'Scale', apiVersion: 'autoscaling/v1',
+        metadata: { name: o.metadata.name, namespace: o.metadata.namespace, uid: o.metadata.uid, resourceVersion: o.metadata.resourceVersion, creationTimestamp: o.metadata.creationTimestamp },
+        spec: { replicas: Number(readPath(o, paths.specReplicasPath) ?? 0) },
+        status: { replicas: Number(statusReplicas ?? 0), ...(selectorText ? { selector: selectorText } : {}) },
+      };
+    };
+    if (req.method === 'GET') {
+      sendJson(res, 200, scaleOf(object));
+      return 200;
+    }
+    let wanted: { metadata?: { resourceVersion?: string }; spec?: { replicas?: unknown } };
+    if (req.method === 'PUT') {
+      wanted = (parseBody(await readBody(req), req.headers['content-type']) ?? {}) as typeof wanted;
+    } else if (req.method === 'PATCH') {
+      const contentType = (req.headers['content-type'] ?? '').split(';')[0].trim();
+      const patch = parseBody(await readBody(req), 'application/json');
+      const current = scaleOf(object);
+      if (contentType === 'application/json-patch+json') wanted = jsonPatch(current, patch) as typeof wanted;
+      else if (contentType === 'application/merge-patch+json' || contentType === 'application/strategic-merge-patch+json') wanted = mergePatch(current, patch) as typeof wanted;
+      else throw unsupportedMediaType(contentType);
+    } else throw methodNotAllowed();
+    const rv = wanted.metadata?.resourceVersion;
+    if (rv && rv !== object.metadata.resourceVersion) throw conflict(gr, info.name!);
+    const replicas = wanted.spec?.replicas;
+    if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
+      throw invalid('autoscaling', 'Scale', info.name!, [{ field: 'spec.replicas', reason: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0` }]);
+    }
+    const next = structuredClone(object);
+    writePath(next, paths.specReplicasPath, replicas);
+    const updated = store.update(next, { dryRun });
+    sendJson(res, 200, scaleOf(updated));
+    return 200;
   }
 
   function includeObject(q: URLSearchParams): IncludeObject {
@@ -858,6 +908,27 @@ class PlainTextError extends Error {
     this.code = code;
     this.retryAfterSeconds = retryAfterSeconds;
   }
+}
+
+/** Reads a simple JSONPath (`.spec.replicas`). */
+function readPath(object: unknown, path: string): unknown {
+  let at: unknown = object;
+  for (const part of path.replace(/^\./, '').split('.')) {
+    if (at === null || typeof at !== 'object') return undefined;
+    at = (at as Record<string, unknown>)[part];
+  }
+  return at;
+}
+
+/** Writes a simple JSONPath, creating objects on the way. */
+function writePath(object: Record<string, unknown>, path: string, value: unknown): void {
+  const parts = path.replace(/^\./, '').split('.');
+  let at = object;
+  for (const part of parts.slice(0, -1)) {
+    if (at[part] === null || typeof at[part] !== 'object') at[part] = {};
+    at = at[part] as Record<string, unknown>;
+  }
+  at[parts.at(-1)!] = value;
 }
 
 function statusText(code: number): string {

@@ -83,6 +83,19 @@ describe('the Kubernetes side of a simulated cluster (startKubeCluster)', functi
     await history.waitFor((e) => e.type === 'pod-ready' && e.data.pod === 'basic-pd-0' && e.data.uid !== before, AbortSignal.timeout(10_000));
   });
 
+  it('scales a StatefulSet with kubectl scale (scale subresource) and waits with kubectl rollout status', async () => {
+    const run = await kubectl(['scale', 'sts', 'basic-pd', '--replicas=3']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.stdout.trim(), 'statefulset.apps/basic-pd scaled');
+    const rollout = await kubectl(['rollout', 'status', 'sts/basic-pd', '--timeout=30s']);
+    assert.equal(rollout.code, 0, rollout.stderr);
+    assert.match(rollout.stdout, /roll out complete: 3 new pods have been updated/);
+    const scale = await kubectl(['get', '--raw', '/apis/apps/v1/namespaces/tidb/statefulsets/basic-pd/scale']);
+    const parsed = JSON.parse(scale.stdout) as { spec: { replicas: number }; status: { replicas: number; selector: string } };
+    assert.deepEqual([parsed.spec.replicas, parsed.status.replicas], [3, 3]);
+    assert.equal(parsed.status.selector, 'app.kubernetes.io/component=pd,app.kubernetes.io/instance=basic');
+  });
+
   it('port-forwards with client-node to a pod the kubelet runs', async () => {
     const kc = new KubeConfig();
     kc.loadFromFile(join(dir, 'kubeconfig'));

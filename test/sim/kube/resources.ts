@@ -39,7 +39,11 @@ export interface ResourceDef {
   printerColumns?: Record<string, PrinterColumn[]>;
   /** Field selector labels beyond metadata.name / metadata.namespace. */
   fieldLabels: string[];
+  /** Where the `scale` subresource reads and writes (JSONPaths like `.spec.replicas`). */
+  scale?: { specReplicasPath: string; statusReplicasPath: string; labelSelectorPath?: string };
 }
+
+const workloadScale = { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas', labelSelectorPath: '.spec.selector' };
 
 const allVerbs = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 
@@ -79,9 +83,9 @@ export function builtinResources(): ResourceDef[] {
     def({ group: '', versions: ['v1'], kind: 'Node', plural: 'nodes', namespaced: false, shortNames: ['no'], subresources: ['status', 'proxy'], statusSubresource: true, fieldLabels: ['spec.unschedulable'] }),
     def({ group: '', versions: ['v1'], kind: 'ServiceAccount', plural: 'serviceaccounts', shortNames: ['sa'], subresources: ['token'] }),
     def({ group: '', versions: ['v1'], kind: 'PersistentVolumeClaim', plural: 'persistentvolumeclaims', shortNames: ['pvc'], subresources: ['status'], statusSubresource: true }),
-    def({ group: 'apps', versions: ['v1'], kind: 'StatefulSet', plural: 'statefulsets', shortNames: ['sts'], categories: ['all'], subresources: ['status', 'scale'], statusSubresource: true, tracksGeneration: true }),
-    def({ group: 'apps', versions: ['v1'], kind: 'Deployment', plural: 'deployments', shortNames: ['deploy'], categories: ['all'], subresources: ['status', 'scale'], statusSubresource: true, tracksGeneration: true }),
-    def({ group: 'apps', versions: ['v1'], kind: 'ReplicaSet', plural: 'replicasets', shortNames: ['rs'], categories: ['all'], subresources: ['status', 'scale'], statusSubresource: true, tracksGeneration: true }),
+    def({ group: 'apps', versions: ['v1'], kind: 'StatefulSet', plural: 'statefulsets', shortNames: ['sts'], categories: ['all'], subresources: ['status', 'scale'], statusSubresource: true, tracksGeneration: true, scale: workloadScale }),
+    def({ group: 'apps', versions: ['v1'], kind: 'Deployment', plural: 'deployments', shortNames: ['deploy'], categories: ['all'], subresources: ['status', 'scale'], statusSubresource: true, tracksGeneration: true, scale: workloadScale }),
+    def({ group: 'apps', versions: ['v1'], kind: 'ReplicaSet', plural: 'replicasets', shortNames: ['rs'], categories: ['all'], subresources: ['status', 'scale'], statusSubresource: true, tracksGeneration: true, scale: workloadScale }),
     def({ group: 'apps', versions: ['v1'], kind: 'DaemonSet', plural: 'daemonsets', shortNames: ['ds'], categories: ['all'], subresources: ['status'], statusSubresource: true, tracksGeneration: true }),
     def({ group: 'apps', versions: ['v1'], kind: 'ControllerRevision', plural: 'controllerrevisions' }),
     def({ group: 'discovery.k8s.io', versions: ['v1'], kind: 'EndpointSlice', plural: 'endpointslices' }),
@@ -184,7 +188,7 @@ export function resourceFromCrd(crd: KubeObject): ResourceDef {
       name: string;
       served?: boolean;
       storage?: boolean;
-      subresources?: { status?: unknown; scale?: unknown };
+      subresources?: { status?: unknown; scale?: { specReplicasPath?: string; statusReplicasPath?: string; labelSelectorPath?: string } };
       additionalPrinterColumns?: PrinterColumn[];
       selectableFields?: { jsonPath: string }[];
     }[];
@@ -215,5 +219,12 @@ export function resourceFromCrd(crd: KubeObject): ResourceDef {
     custom: true,
     printerColumns,
     fieldLabels: (storage?.selectableFields ?? []).map((f) => f.jsonPath.replace(/^\./, '')),
+    ...(storage?.subresources?.scale ? {
+      scale: {
+        specReplicasPath: storage.subresources.scale.specReplicasPath ?? '.spec.replicas',
+        statusReplicasPath: storage.subresources.scale.statusReplicasPath ?? '.status.replicas',
+        ...(storage.subresources.scale.labelSelectorPath ? { labelSelectorPath: storage.subresources.scale.labelSelectorPath } : {}),
+      },
+    } : {}),
   };
 }

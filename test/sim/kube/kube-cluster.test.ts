@@ -96,6 +96,17 @@ describe('the Kubernetes side of a simulated cluster (startKubeCluster)', functi
     assert.equal(parsed.status.selector, 'app.kubernetes.io/component=pd,app.kubernetes.io/instance=basic');
   });
 
+  it('restarts a StatefulSet with kubectl rollout restart, highest ordinal first', async () => {
+    const uids = ['basic-pd-0', 'basic-pd-1'].map((name) => kube.store.get<KubeObject>(Pod, 'tidb', name)!.metadata.uid);
+    const run = await kubectl(['rollout', 'restart', 'sts/basic-pd']);
+    assert.equal(run.code, 0, run.stderr);
+    const rollout = await kubectl(['rollout', 'status', 'sts/basic-pd', '--timeout=30s']);
+    assert.equal(rollout.code, 0, rollout.stderr);
+    const deleted = history.ofType('sts-pod-deleted').map((e) => `${e.data.pod} ${e.data.reason}`);
+    assert.deepEqual(deleted, ['basic-pd-1 rolling-update', 'basic-pd-0 rolling-update']);
+    assert.ok(['basic-pd-0', 'basic-pd-1'].every((name, i) => kube.store.get<KubeObject>(Pod, 'tidb', name)!.metadata.uid !== uids[i]));
+  });
+
   it('port-forwards with client-node to a pod the kubelet runs', async () => {
     const kc = new KubeConfig();
     kc.loadFromFile(join(dir, 'kubeconfig'));

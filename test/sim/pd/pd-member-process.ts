@@ -246,7 +246,16 @@ export class PdMemberProcess implements SimProcess {
 export async function startPdMember(cluster: PdCluster, container: ContainerStart): Promise<PdMemberProcess> {
   const tls = cluster.tls;
   const server = tls
-    ? https.createServer({ key: tls.key, cert: tls.cert, ca: tls.ca, requestCert: true, rejectUnauthorized: true })
+    ? https.createServer({
+        key: tls.key,
+        cert: tls.cert,
+        ca: tls.ca,
+        requestCert: true,
+        rejectUnauthorized: true,
+        // PD serves gRPC (HTTP/2) and its HTTP API on one port and offers h2: a client that accepts h2 for the
+        // HTTP API does not get an HTTP/1.1 answer (real PD hands it to the gRPC server; here the connection fails).
+        ALPNProtocols: ['h2', 'http/1.1'],
+      })
     : http.createServer();
   const process = new PdMemberProcess(cluster, container, server);
   await process.listen();

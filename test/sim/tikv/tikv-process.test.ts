@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import https from 'node:https';
 import net from 'node:net';
 import { afterEach, describe, it } from 'mocha';
+import { Agent, request as undiciRequest } from 'undici';
 import { issueCert, makeCa } from '../tls.ts';
 import { startPdCluster, type RunningPdCluster } from '../pd/start-pd-cluster.ts';
 
@@ -209,5 +210,20 @@ describe('TiKV simulator processes', function () {
       }).on('error', reject);
     }));
     assert.match(members, /"https:\/\/basic-pd-0\.basic-pd-peer\.sim\.svc:2379"/);
+    // PD's port also serves gRPC and offers h2: only an HTTP/1.1 client gets HTTP answers.
+    for (const allowH2 of [false, true]) {
+      const agent = new Agent({ allowH2, connect: { ca: ca.cert, cert: client.cert, key: client.key } });
+      try {
+        const url = `${c.url()}/pd/api/v1/version`;
+        const attempt: Promise<number> = undiciRequest(url, { dispatcher: agent }).then(async (r) => {
+          await r.body.text();
+          return r.statusCode;
+        });
+        if (allowH2) await assert.rejects(attempt);
+        else assert.equal(await attempt, 200);
+      } finally {
+        await agent.close();
+      }
+    }
   });
 });

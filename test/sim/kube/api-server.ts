@@ -23,6 +23,7 @@
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { parse as parseYaml } from 'yaml';
 import type { KubeObject } from '../../../src/kube/kube.ts';
@@ -56,7 +57,7 @@ export interface ApiServerOptions {
    * `true`: serve HTTPS with a certificate from a fresh CA (`ca` on the handle); or bring your own certificate.
    * Plain HTTP when absent.
    */
-  tls?: boolean | { cert: string; key: string; ca: string };
+  tls?: boolean | { cert: string; key: string; ca: string; caKey?: string };
   history?: History;
   faults?: KubeFaults;
   /** Where pods' container ports are served (normally the kubelet); can be set later with setPortForwardResolver. */
@@ -89,6 +90,11 @@ export interface ApiServer {
   readonly faults: KubeFaults;
   /** Token of the built-in admin user. */
   readonly adminToken: string;
+  /**
+   * A client certificate the server accepts for `user` (CN) and `groups` (O), as kubeadm/kind kubeconfigs carry:
+   * HTTPS servers whose CA key is known (`tls: true`, or `tls.caKey`) only.
+   */
+  issueClientCert(user: string, groups?: string[]): { cert: string; key: string };
   /** Makes `token` authenticate as `user` (groups default to none; `system:authenticated` is always added). */
   addToken(token: string, user: { name: string; groups?: string[] }): void;
   removeToken(token: string): void;
@@ -243,11 +249,11 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const bookmarkIntervalMs = options.bookmarkIntervalMs ?? 60_000;
   const defaultWatchTimeoutMs = options.defaultWatchTimeoutMs ?? 1_800_000;
 
-  let tls: { cert: string; key: string; ca: string } | undefined;
+  let tls: { cert: string; key: string; ca: string; caKey?: string } | undefined;
   if (options.tls === true) {
     const ca: CertificateAuthority = makeCa('kubernetes-sim-ca');
     const cert = issueCert({ ca, commonName: 'kube-apiserver', dnsNames: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc'], ips: ['127.0.0.1', '::1'] });
-    tls = { cert: cert.cert, key: cert.key, ca: ca.cert };
+    tls = { cert: cert.cert, key: cert.key, ca: ca.cert, caKey: ca.key };
   } else if (options.tls) {
     tls = options.tls;
   }
@@ -268,10 +274,21 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
 
   function authenticate(req: IncomingMessage): UserInfo | undefined {
     const header = req.headers.authorization;
-    if (!header) return undefined;
+    if (!header) return certificateUser(req);
     const match = header.match(/^Bearer\s+(.+)$/i);
     if (!match) return undefined;
     return tokens.get(match[1].trim());
+  }
+
+  /** x509 client authentication: CN is the user, each O a group (verified against the server's CA). */
+  function certificateUser(req: IncomingMessage): UserInfo | undefined {
+    const socket = req.socket as TLSSocket;
+    if (!tls || typeof socket.getPeerCertificate !== 'function' || !socket.authorized) return undefined;
+    const peer = socket.getPeerCertificate();
+    if (!peer?.subject?.CN) return undefined;
+    const o = peer.subject.O as string | string[] | undefined;
+    const groups = o === undefined ? [] : Array.isArray(o) ? o : [o];
+    return { name: String(peer.subject.CN), groups: [...groups, 'system:authenticated'] };
   }
 
   /** `Impersonate-User` / `Impersonate-Group` (kubectl --as / --as-group), authorized as `impersonate`. */
@@ -851,7 +868,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   };
 
   const server: Server = tls
-    ? createHttpsServer({ cert: tls.cert, key: tls.key }, (req, res) => void onRequest(req, res))
+    ? createHttpsServer({ cert: tls.cert, key: tls.key, ca: tls.ca, requestCert: true, rejectUnauthorized: false }, (req, res) => void onRequest(req, res))
     : createHttpServer((req, res) => void onRequest(req, res));
   server.on('upgrade', onUpgrade);
   await new Promise<void>((resolve, reject) => {
@@ -871,6 +888,12 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     authz,
     faults,
     adminToken,
+    issueClientCert(user, groups = []) {
+      if (!tls?.caKey) throw new Error('issueClientCert needs an HTTPS server whose CA key is known (tls: true or tls.caKey)');
+      if (groups.length > 1) throw new Error('one group per client certificate is supported (a single O in the subject)');
+      const issued = issueCert({ ca: { cert: tls.ca, key: tls.caKey }, commonName: user, client: true, organization: groups[0] });
+      return { cert: issued.cert, key: issued.key };
+    },
     addToken(token, user) {
       tokens.set(token, { name: user.name, groups: [...(user.groups ?? []), 'system:authenticated'] });
     },
@@ -886,7 +909,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       return open.length;
     },
     writeKubeconfig(path, kubeconfigOptions = {}) {
-      writeKubeconfig(path, { server: url, ca: tls?.ca, token: adminToken, ...kubeconfigOptions });
+      const token = kubeconfigOptions.clientCert && kubeconfigOptions.token === undefined ? undefined : adminToken;
+      writeKubeconfig(path, { server: url, ca: tls?.ca, token, ...kubeconfigOptions });
     },
     async close() {
       for (const finish of [...openWatches]) finish();

@@ -13,7 +13,10 @@ export interface KubeconfigOptions {
   ca?: string;
   /** Skip TLS verification even when a CA is known. */
   insecure?: boolean;
-  token: string;
+  /** Bearer token (omit when authenticating with a client certificate). */
+  token?: string;
+  /** Client certificate and key (PEM), as kubeadm/kind kubeconfigs carry them. */
+  clientCert?: { cert: string; key: string };
   /** Names (default: cluster `sim`, user `sim-admin`, context `sim`). */
   cluster?: string;
   user?: string;
@@ -37,7 +40,16 @@ export function kubeconfigObject(options: KubeconfigOptions): Record<string, unk
     kind: 'Config',
     preferences: {},
     clusters: [{ name: cluster, cluster: clusterEntry }],
-    users: [{ name: user, user: { token: options.token } }],
+    users: [{
+      name: user,
+      user: {
+        ...(options.token ? { token: options.token } : {}),
+        ...(options.clientCert ? {
+          'client-certificate-data': Buffer.from(options.clientCert.cert).toString('base64'),
+          'client-key-data': Buffer.from(options.clientCert.key).toString('base64'),
+        } : {}),
+      },
+    }],
     contexts: [{ name: context, context: { cluster, user, ...(options.namespace ? { namespace: options.namespace } : {}) } }],
     'current-context': context,
   };

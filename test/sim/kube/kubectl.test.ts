@@ -221,6 +221,20 @@ describe('the real kubectl against the simulated API server', function () {
     assert.match(denied.stderr, /statefulsets.apps is forbidden: User "system:serviceaccount:tidb:kubectl-tikv" cannot list resource "statefulsets" in API group "apps" in the namespace "tidb"/);
   });
 
+  it('authenticates a kubeconfig with a client certificate (CN user, O group)', async () => {
+    await api.close();
+    api = await startApiServer({ store, history, tls: true });
+    api.authz.bindGroup('tikv-operators', [{ verbs: ['list'], apiGroups: [''], resources: ['pods'] }]);
+    const config = join(dir, 'cert.kubeconfig');
+    api.writeKubeconfig(config, { clientCert: api.issueClientCert('jane', ['tikv-operators']), user: 'jane', namespace: 'tidb' });
+    const listed = await kubectl(['get', 'pods'], { kubeconfig: config });
+    assert.equal(listed.code, 0, listed.stderr);
+    const denied = await kubectl(['get', 'secrets'], { kubeconfig: config });
+    assert.match(denied.stderr, /secrets is forbidden: User "jane" cannot list resource "secrets"/);
+    const whoami = await kubectl(['auth', 'can-i', 'list', 'pods'], { kubeconfig: config });
+    assert.equal(whoami.stdout.trim(), 'yes');
+  });
+
   it('watches pods with get -w', async () => {
     store.create(pod('first'));
     const child = spawn('kubectl', ['get', 'pods', '-w'], { env });

@@ -301,7 +301,7 @@ export class PdCluster {
   readonly #processes = new Set<SimProcess>();
   readonly #leaderZeroWaiters = new Map<number, Set<() => void>>();
   readonly #timers = new Set<() => void>();
-  /** Stores that are stopping or slow (or still paused by evict-slow-store): the only ones those schedulers look at. */
+  /** Stores that are stopping or slow: the only ones the evict-stopping/slow-store schedulers look at. */
   readonly #flagged = new Set<number>();
   #nextRoundWall: number;
   #nextBalanceWall = 0;
@@ -525,7 +525,6 @@ export class PdCluster {
       this.history.record('pd', 'scheduler-removed', { name, storeId, by, schedulerRemoved: true, ...detail });
     }
     if (!scheduler.storeIds) this.history.record('pd', 'scheduler-removed', { name, by, schedulerRemoved: true, ...detail });
-    if (name === EVICT_SLOW_STORE) for (const s of this.stores.values()) s.pausedBy.delete(EVICT_SLOW_STORE);
     return true;
   }
 
@@ -817,7 +816,7 @@ export class PdCluster {
 
   /** @internal Re-evaluates whether the stopping/slow schedulers must look at this store. */
   flag(store: StoreRecord): void {
-    if (store.stopping || store.slow || store.pausedBy.has(EVICT_SLOW_STORE)) this.#flagged.add(store.storeId);
+    if (store.stopping || store.slow) this.#flagged.add(store.storeId);
     else this.#flagged.delete(store.storeId);
   }
 
@@ -1192,15 +1191,9 @@ export class PdCluster {
       const stopping = flagged.filter((s) => s.stopping && s.metaState !== 'Tombstone' && s.hasStats);
       if (stopping.length === 1) sources.push({ storeId: stopping[0].storeId, scheduler: EVICT_STOPPING_STORE, batch: EVICT_BATCH });
     }
-    const slowScheduler = this.schedulers.has(EVICT_SLOW_STORE);
-    for (const s of flagged) {
-      if (s.slow && slowScheduler) {
-        s.pausedBy.add(EVICT_SLOW_STORE);
-        sources.push({ storeId: s.storeId, scheduler: EVICT_SLOW_STORE, batch: EVICT_BATCH });
-      } else {
-        s.pausedBy.delete(EVICT_SLOW_STORE);
-      }
-      this.flag(s);
+    // evict-slow-store marks the store slow-evicted (its own flag, not PD's pause-leader-transfer) and drains it.
+    if (this.schedulers.has(EVICT_SLOW_STORE)) {
+      for (const s of flagged) if (s.slow) sources.push({ storeId: s.storeId, scheduler: EVICT_SLOW_STORE, batch: EVICT_BATCH });
     }
     return sources;
   }
@@ -1430,7 +1423,7 @@ export class PdFaults {
     if (s) s.busy = busy;
   }
 
-  /** Marks a store slow: evict-slow-store-scheduler (v8.1+) evicts it and pauses its leader transfer. */
+  /** Marks a store slow (slow_score high): evict-slow-store-scheduler, if present, drains it; no leader moves to it. */
   setSlow(storeId: number, slow: boolean): void {
     const s = this.#cluster.stores.get(storeId);
     if (s) {
@@ -1439,7 +1432,7 @@ export class PdFaults {
     }
   }
 
-  /** Pauses leader transfer of a store as another scheduler would (PD ≤ 8.5 then refuses evict-leader with 500). */
+  /** Pauses leader transfer of a store as grant-leader would (PD ≤ 8.5 then refuses evict-leader with 500). */
   pauseLeaderTransfer(storeId: number, owner = 'grant-leader-scheduler'): () => void {
     const s = this.#cluster.stores.get(storeId);
     s?.pausedBy.add(owner);

@@ -120,18 +120,27 @@ describe('PD simulator leader scheduling', function () {
   it('refuses to evict a store another scheduler paused (500 ErrPauseLeaderTransfer on v8.5)', async () => {
     c = await startPdCluster({ regionsPerStore: 30 });
     const store = c.pd.storeViews()[0];
-    c.pd.faults.setSlow(store.storeId, true);
-    const since = sinceNow();
-    await c.history.waitFor((e) => e.type === 'store-leaders-zero' && e.data.storeId === store.storeId && e.at >= since);
+    const resume = c.pd.faults.pauseLeaderTransfer(store.storeId);
     const response = await fetch(`${c.url()}/pd/api/v1/schedulers`, {
       method: 'POST',
       body: JSON.stringify({ name: 'evict-leader-scheduler', store_id: store.storeId }),
     });
     assert.equal(response.status, 500);
     assert.equal(await response.text(), `"[PD:core:ErrPauseLeaderTransfer]store ${store.storeId} is paused for leader transfer"\n`);
-    c.pd.faults.setSlow(store.storeId, false);
-    await c.clock.sleep(500);
+    resume();
     assert.deepEqual(c.pd.addEvictLeader(store.storeId), { ok: true, created: true });
+  });
+
+  it('lets evict-slow-store drain a slow store, which can still be added to evict-leader', async () => {
+    c = await startPdCluster({ regionsPerStore: 30 });
+    const store = c.pd.storeViews()[0];
+    const since = sinceNow();
+    c.pd.faults.setSlow(store.storeId, true);
+    await c.history.waitFor((e) => e.type === 'store-leaders-zero' && e.data.storeId === store.storeId && e.at >= since);
+    assert.deepEqual(c.pd.addEvictLeader(store.storeId), { ok: true, created: true });
+    c.pd.removeEvictLeader(store.storeId);
+    c.pd.faults.setSlow(store.storeId, false);
+    await c.history.waitFor((e) => e.type === 'leaders-returned' && e.data.storeId === store.storeId && e.at >= since);
   });
 
   it('leaves regions without a quorum unavailable until enough of their stores run again', async () => {

@@ -616,7 +616,9 @@ export class Kubelet implements PortForwardResolver {
     const allTerminated = containers.length > 0 && containers.every((c) => c.state === 'terminated');
     let phase = anyRunning ? 'Running' : 'Pending';
     if (allTerminated && runtime.phase !== 'terminating') phase = containers.every((c) => c.terminated?.exitCode === 0) ? 'Succeeded' : 'Failed';
-    if (allTerminated && runtime.phase === 'terminating') phase = 'Running';
+    // Since Kubernetes 1.27 the kubelet also gives deleted pods a terminal phase from their containers' exit codes
+    // before the final removal.
+    if (allTerminated && runtime.phase === 'terminating') phase = containers.every((c) => c.terminated?.exitCode === 0) ? 'Succeeded' : 'Failed';
     const wasReady = runtime.ready;
     runtime.ready = allReady && (runtime.phase === 'running' || runtime.phase === 'terminating');
     for (let attempt = 0; attempt < 8; attempt++) {

@@ -123,8 +123,13 @@ describe('simulated kubelet', () => {
   it('deletes gracefully: SIGTERM, then removal', async () => {
     store.create(pod('p', { grace: 30 }));
     await waitFor((e) => e.type === 'pod-ready');
+    const phases: string[] = [];
+    const stop = store.watch(Pod, { namespace: 'tidb' }, (e) => phases.push(`${e.type} ${(e.object.status as PodStatus).phase}`));
     store.delete(Pod, 'tidb', 'p');
     await waitFor((e) => e.type === 'pod-removed' && e.data.pod === 'p');
+    await new Promise((resolve) => setImmediate(resolve));
+    stop();
+    assert.deepEqual(phases.slice(-2), ['MODIFIED Succeeded', 'DELETED Succeeded'], 'a terminal phase before removal (kubelet ≥ 1.27)');
     const process = processes.latest('p')!;
     assert.equal(process.terminated, true);
     assert.equal(process.killed, false);

@@ -101,7 +101,8 @@ describe('sim/cluster', function () {
     const pem = (key: string) => Buffer.from(secret.data[key], 'base64').toString('utf8');
     const url = sim.pdDirectUrl!;
     assert.match(url, /^https:\/\/127\.0\.0\.1:/);
-    const agent = new Agent({ connect: { ca: pem('ca.crt'), cert: pem('tls.crt'), key: pem('tls.key') } });
+    // PD serves gRPC on the same port: HTTP/2 must not be negotiated (stack.md).
+    const agent = new Agent({ allowH2: false, connect: { ca: pem('ca.crt'), cert: pem('tls.crt'), key: pem('tls.key') } });
     try {
       const response = await request(`${url}/pd/api/v1/stores`, { dispatcher: agent });
       assert.equal(response.statusCode, 200);
@@ -110,7 +111,7 @@ describe('sim/cluster', function () {
     } finally {
       await agent.close();
     }
-    const noClientCert = new Agent({ connect: { ca: pem('ca.crt') } });
+    const noClientCert = new Agent({ allowH2: false, connect: { ca: pem('ca.crt') } });
     let outcome: string;
     try {
       const response = await request(`${url}/pd/api/v1/stores`, { dispatcher: noClientCert });

@@ -106,7 +106,8 @@ describe('sim/controllers/tidb-operator-v1', function () {
     const start = sim.history.entries.length;
     sim.store.patch(POD, sim.namespace, podName, { metadata: { annotations: { [EVICT_LEADER_ANNOTATION]: 'delete-pod' } } }, 'merge');
     await replacementReady(sim, podName, old.metadata.uid!, AbortSignal.timeout(20_000));
-    await sim.history.waitFor((e) => e.type === 'scheduler-removed' && e.data.storeId === storeId, AbortSignal.timeout(20_000));
+    // The operator records the end of the eviction once PD answered, and then clears status.tikv.evictLeader.
+    await sim.history.waitFor((e) => isOperator('evict-leader-end')(e) && e.data.pod === podName, AbortSignal.timeout(20_000));
 
     const added = indexOf(sim, (e) => e.type === 'scheduler-added' && e.data.storeId === storeId, start);
     const zero = indexOf(sim, (e) => e.type === 'store-leaders-zero' && e.data.storeId === storeId && e.data.view === 'truth', added);

@@ -140,7 +140,7 @@ export function servePd(cluster: PdCluster, member: MemberRecord, request: PdHtt
     if (segments[0] === 'store' && segments.length === 2) return store(cluster, segments[1]);
     if (segments[0] === 'regions' && segments[1] === 'check' && segments.length === 3) return regionCheck(cluster, segments[2]);
     if (segments[0] === 'regions' && segments[1] === 'store' && segments.length === 3) return storeRegions(cluster, segments[2], url);
-    if (route === '/regions/count') return jsonAnswer(200, { count: cluster.regions.regionCount, regions: [] });
+    if (route === '/regions/count') return jsonAnswer(200, { count: cluster.regions.regionCount, regions: null });
   }
   return goNotFound();
 }

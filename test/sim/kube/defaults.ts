@@ -5,7 +5,7 @@
  */
 import type { KubeObject } from '../../../src/kube/kube.ts';
 import type { ResourceDef } from './resources.ts';
-import { invalid, type FieldCause } from './kube-status.ts';
+import { badRequest, invalid, type FieldCause } from './kube-status.ts';
 import { deepEqual } from './patch.ts';
 
 type Obj = Record<string, unknown>;
@@ -224,4 +224,31 @@ export function validatePodUpdate(oldPod: KubeObject, newPod: KubeObject): void 
     reason: 'FieldValueForbidden',
     message: 'Forbidden: pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)',
   }]);
+}
+
+const microTimePattern = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}(Z|[+-]\d\d:\d\d)$/;
+
+/** MicroTime fields (metav1.MicroTime, RFC 3339 with exactly six fractional digits) by kind. */
+const microTimeFields: Record<string, string[][]> = {
+  'coordination.k8s.io/Lease': [['spec', 'acquireTime'], ['spec', 'renewTime']],
+  Event: [['eventTime'], ['series', 'lastObservedTime']],
+  'events.k8s.io/Event': [['eventTime'], ['series', 'lastObservedTime']],
+};
+
+/**
+ * Rejects MicroTime values the API server cannot decode, as its JSON decoding does (Go's time.Parse with
+ * RFC3339Micro wants exactly six fractional digits: `2024-01-01T00:00:00.123456Z`, not `…00.123Z`).
+ */
+export function checkMicroTimes(resource: ResourceDef, object: KubeObject): void {
+  const key = resource.group === '' ? resource.kind : `${resource.group}/${resource.kind}`;
+  for (const path of microTimeFields[key] ?? []) {
+    let at: unknown = object;
+    for (const part of path) at = isObject(at) ? at[part] : undefined;
+    if (at === undefined || at === null) continue;
+    if (typeof at === 'string' && microTimePattern.test(at)) continue;
+    const version = object.apiVersion.split('/').at(-1);
+    const shown = typeof at === 'string' ? at : JSON.stringify(at);
+    const fraction = typeof at === 'string' ? (at.match(/\.\d*[^.]*$/)?.[0] ?? at.slice(19)) : shown;
+    throw badRequest(`${resource.kind} in version "${version}" cannot be handled as a ${resource.kind}: parsing time "${shown}" as "2006-01-02T15:04:05.000000Z07:00": cannot parse "${fraction}" as ".000000"`);
+  }
 }

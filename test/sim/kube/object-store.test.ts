@@ -267,6 +267,16 @@ describe('ObjectStore', () => {
       store.patch(StatefulSet, 'tidb', 's', { spec: { replicas: 5, updateStrategy: { rollingUpdate: { partition: 5 } } } }, 'merge');
     });
 
+    it('rejects Lease times without six fractional digits, as the API server cannot decode them', () => {
+      const store = new ObjectStore();
+      const Lease = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease' };
+      const good = '2026-01-02T03:04:05.123456Z';
+      store.create({ ...Lease, metadata: { name: 'kubectl-tikv', namespace: 'tidb' }, spec: { holderIdentity: 'a', acquireTime: good, renewTime: good, leaseDurationSeconds: 30 } });
+      const error = statusError(() => store.patch(Lease, 'tidb', 'kubectl-tikv', { spec: { renewTime: '2026-01-02T03:04:05.123Z' } }, 'merge'));
+      assert.equal(error.code, 400);
+      assert.equal(error.message, 'Lease in version "v1" cannot be handled as a Lease: parsing time "2026-01-02T03:04:05.123Z" as "2006-01-02T15:04:05.000000Z07:00": cannot parse ".123Z" as ".000000"');
+    });
+
     it('mutate retries and returns undefined when the object is gone', () => {
       const store = new ObjectStore();
       store.create(pod('p'));

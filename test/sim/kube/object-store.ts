@@ -28,7 +28,7 @@ import {
 import { ResourceRegistry, joinApiVersion, resourceFromCrd, splitApiVersion, type ResourceDef } from './resources.ts';
 import { checkFieldLabels, matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector, type FieldRequirement, type LabelSelector } from './selectors.ts';
 import { deepEqual, jsonPatch, mergePatch, strategicMergeKeys, strategicMergePatch } from './patch.ts';
-import { applyCreateDefaults, applyUpdateDefaults, validateCreate, validatePodUpdate, validateStatefulSetUpdate } from './defaults.ts';
+import { applyCreateDefaults, applyUpdateDefaults, checkMicroTimes, validateCreate, validatePodUpdate, validateStatefulSetUpdate } from './defaults.ts';
 
 export { StatusError, type KubeStatus };
 
@@ -189,6 +189,7 @@ export class ObjectStore {
     if (!meta.name && generateName) {
       meta.name = generateName + Array.from(randomBytes(5), (b) => generateNameChars[b % generateNameChars.length]).join('');
     }
+    checkMicroTimes(resource, next);
     validateCreate(resource, next);
     const bucket = this.#bucket(resource);
     const key = this.#objectKey(resource, meta.namespace, meta.name);
@@ -501,6 +502,7 @@ export class ObjectStore {
         else next.status = structuredClone(existing.status);
       }
       applyUpdateDefaults(resource, next);
+      checkMicroTimes(resource, next);
       if (resource.group === '' && resource.kind === 'Pod') validatePodUpdate(existing, next);
       if (resource.group === 'apps' && resource.kind === 'StatefulSet') validateStatefulSetUpdate(existing, next);
       if (existing.metadata.deletionTimestamp) {

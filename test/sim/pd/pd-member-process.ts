@@ -2,7 +2,9 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { ContainerStart, LoopbackAddress, SimProcess } from '../process.ts';
-import { imageVersion, type MemberRecord, type PdCluster, type RequestFault } from './pd-cluster.ts';
+import type { MemberRecord, PdCluster } from './pd-cluster.ts';
+import type { RequestFault } from './pd-faults.ts';
+import { imageVersion } from './sim-image.ts';
 import { jsonAnswer, servePd, serveReady, textAnswer, v2NotFound, type PdHttpAnswer } from './pd-http.ts';
 
 const REDIRECTOR_HEADER = 'pd-redirector';
@@ -274,6 +276,3 @@ function versionOfImage(image: string, fallback: string): string {
   const v = imageVersion(image);
   return v ? `v${v}` : fallback;
 }
-
-/** @internal */
-export { argValue };

@@ -3,7 +3,8 @@ import https from 'node:https';
 import net from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
 import type { ContainerStart, LoopbackAddress, SimProcess } from '../process.ts';
-import { imageVersion, PdUnavailableError, simGitHash, type PdCluster, type StoreRecord } from '../pd/pd-cluster.ts';
+import { PdUnavailableError, simGitHash, type PdCluster, type StoreRecord } from '../pd/pd-cluster.ts';
+import { imageVersion } from '../pd/sim-image.ts';
 import { versionAtLeast } from '../pd/pd-version.ts';
 import { renderTikvMetrics } from './tikv-metrics-text.ts';
 

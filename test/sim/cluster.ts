@@ -301,8 +301,11 @@ export async function startSimCluster(options: SimClusterOptions): Promise<SimCl
 
     const unsettledReasons = (): string[] => {
       const reasons: string[] = [];
-      for (const [name, c] of expected) {
+      for (const [name, initial] of expected) {
         const pd = pdClusters.get(name)!;
+        // Scaling changes what "settled" means: count what the topology's objects ask for now.
+        const desired = desiredReplicas(store, topology, namespace, name, v2GroupNames(name, name === clusterName));
+        const c = { ...initial, pdReplicas: desired.pdReplicas ?? initial.pdReplicas, stores: desired.stores ?? initial.stores };
         for (const [component, count] of [['pd', c.pdReplicas], ['tikv', c.stores]] as const) {
           const pods = podsOf(name, component).filter((p) => !isTerminating(p));
           if (pods.length !== count) reasons.push(`${name}: ${pods.length}/${count} ${component} pods`);
@@ -502,6 +505,30 @@ function createTlsSecrets(
         : [`${clusterName}-pd-tls`, `${clusterName}-tikv-tls`];
   for (const name of serverSecrets) store.create(secret(name, server.cert, server.key));
   store.create(secret(`${clusterName}-cluster-client-secret`, tls.clientCert, tls.clientKey));
+}
+
+/** The PD and TiKV replicas a cluster's objects ask for now (what scaling changes). */
+function desiredReplicas(store: ObjectStore, topology: Topology, namespace: string, name: string, groups: { pd: string; tikv: string }): { pdReplicas?: number; stores?: number } {
+  const replicas = (kind: { apiVersion: string; kind: string }, objectName: string, path: (spec: Record<string, unknown>) => unknown): number | undefined => {
+    const object = store.get(kind, namespace, objectName);
+    const value = object ? path((object.spec ?? {}) as Record<string, unknown>) : undefined;
+    return typeof value === 'number' ? value : undefined;
+  };
+  const sts = { apiVersion: 'apps/v1', kind: 'StatefulSet' };
+  const specReplicas = (spec: Record<string, unknown>) => spec.replicas;
+  switch (topology) {
+    case 'tidb-operator-v1':
+      return {
+        pdReplicas: replicas(TIDB_CLUSTER, name, (spec) => (spec.pd as { replicas?: number } | undefined)?.replicas),
+        stores: replicas(TIDB_CLUSTER, name, (spec) => (spec.tikv as { replicas?: number } | undefined)?.replicas),
+      };
+    case 'tidb-operator-v2':
+      return { pdReplicas: replicas(V2_PD_GROUP, groups.pd, specReplicas), stores: replicas(V2_TIKV_GROUP, groups.tikv, specReplicas) };
+    case 'tikv-operator':
+      return { pdReplicas: replicas(sts, `${name}-pd`, specReplicas), stores: replicas(SEED_TIKV_GROUP, `${name}-tikv`, specReplicas) };
+    case 'statefulset':
+      return { pdReplicas: replicas(sts, `${name}-pd`, specReplicas), stores: replicas(sts, `${name}-tikv`, specReplicas) };
+  }
 }
 
 /** What the topology's operator (or the StatefulSet controller) has not caught up with yet. */

@@ -109,6 +109,11 @@ export class OperatorPdClient {
     return [...ids].sort((a, b) => a - b);
   }
 
+  /** `DELETE /store/{id}`: takes a store offline (scale-in); PD makes it Tombstone once its replicas moved. */
+  async deleteStore(storeId: number, signal?: AbortSignal): Promise<void> {
+    await this.#json('DELETE', `/pd/api/v1/store/${storeId}`, undefined, signal);
+  }
+
   /** `/regions/check/down-peer`: store ids of down peers, one entry per down peer. */
   async downPeerStoreIds(signal?: AbortSignal): Promise<{ count: number; storeIds: number[] }> {
     const body = (await this.#json('GET', '/pd/api/v1/regions/check/down-peer', undefined, signal)) as {

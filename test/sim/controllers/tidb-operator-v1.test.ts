@@ -150,6 +150,23 @@ describe('sim/controllers/tidb-operator-v1', function () {
     assert.equal(indexOf(sim, (e) => e.type === 'scheduler-added', start), -1);
   });
 
+  it('scales in by deleting the highest ordinal store from PD first and shrinking the StatefulSet once it is Tombstone', async () => {
+    sim = await startSimCluster({ topology: 'tidb-operator-v1', timeScale: 0.01, stores: 4 });
+    const storeId = sim.pd.storeOfPod('basic-tikv-3')!.storeId;
+    const start = sim.history.entries.length;
+    sim.store.patch(TIDB_CLUSTER, sim.namespace, sim.clusterName, { spec: { tikv: { replicas: 3 } } }, 'merge');
+    await sim.history.waitFor((e) => e.type === 'pod-removed' && e.data.name === 'basic-tikv-3', AbortSignal.timeout(20_000));
+    const tombstone = indexOf(sim, (e) => e.type === 'store-state' && e.data.storeId === storeId && e.data.to === 'Tombstone', start);
+    const deleting = indexOf(sim, (e) => e.type === 'pod-deleting' && e.data.name === 'basic-tikv-3', start);
+    assert.ok(tombstone >= 0 && deleting > tombstone, 'the store is Tombstone before its pod goes');
+    await sim.clock.sleep(5_000);
+    await sim.waitUntilSettled({ timeoutMs: 20_000 });
+    const status = tc(sim).status!.tikv!;
+    assert.deepEqual(Object.keys(status.tombstoneStores ?? {}), [String(storeId)]);
+    assert.equal(Object.keys(status.stores ?? {}).length, 3);
+    assert.equal(status.phase, 'Normal');
+  });
+
   it('re-adds a scheduler that vanished mid-upgrade after 10 minutes and upgrades anyway once evictLeaderTimeout passes', async () => {
     sim = await startSimCluster({ topology: 'tidb-operator-v1', timeScale: 0.001, tidbClusterSpec: { tikv: { evictLeaderTimeout: '25m' } } });
     const storeId = sim.pd.storeOfPod('basic-tikv-2')!.storeId;

@@ -5,8 +5,8 @@
  * annotation (seed 001). Behaviour follows pkg/manager/member/tikv_upgrader.go, tikv_member_manager.go and
  * pkg/controller/tidbcluster/pod_control.go; every delay is the operator's real default scaled by the SimClock.
  *
- * Known simplifications: scaling in removes the highest ordinals without deleting their stores from PD first; PD
- * is upgraded by the StatefulSet's own RollingUpdate (no PD leader transfer); no TiDB/TiFlash components.
+ * Known simplifications: PD is upgraded by the StatefulSet's own RollingUpdate (no PD leader transfer); no TiKV
+ * failover; no TiDB/TiFlash components.
  */
 import type { KindRef, KubeObject } from '../../../src/kube/kube.ts';
 import type { History } from '../history.ts';
@@ -435,8 +435,9 @@ export class TidbOperatorV1 {
       this.#record('statefulset-created', { namespace: ctx.namespace, statefulSet: setName });
       return;
     }
-    // Scaling needs nothing more than the new replicas (the StatefulSet controller adds or removes the highest
-    // ordinals); the builder's partition is `replicas`, which the upgrader below moves while upgrading.
+    // Scaling out needs nothing more than the new replicas (the StatefulSet controller adds the highest ordinals);
+    // scaling in takes the highest ordinal's store offline first and shrinks the set once it is Tombstone.
+    if (newSet.spec.replicas < oldSet.spec.replicas) newSet.spec.replicas = await this.#scaleInOne(ctx, oldSet);
     let requeue: RequeueError | undefined;
     if (!templateEqual(newSet, oldSet) || tikv.phase === 'Upgrade') {
       try {
@@ -448,6 +449,25 @@ export class TidbOperatorV1 {
     }
     this.#updateStatefulSet(ctx, oldSet, newSet);
     if (requeue) throw requeue;
+  }
+
+  /** tikvScaler.ScaleIn for one ordinal: the replicas the StatefulSet may have now. */
+  async #scaleInOne(ctx: SyncContext, set: StatefulSet): Promise<number> {
+    const ordinal = set.spec.replicas - 1;
+    const podName = `${ctx.name}-tikv-${ordinal}`;
+    const tikv = ctx.status.tikv ?? {};
+    if (!tikv.synced) throw new Error(`tidbcluster: [${ctx.namespace}/${ctx.name}]'s tikv status sync failed, can't scale in now`);
+    const store = storeOfPod(tikv.stores ?? {}, podName);
+    if (!store) {
+      this.#record('scale-in', { namespace: ctx.namespace, tidbCluster: ctx.name, pod: podName, replicas: ordinal });
+      return ordinal;
+    }
+    if (store.state !== 'Offline') {
+      await ctx.pd.deleteStore(Number(store.id));
+      this.#record('store-deleted', { namespace: ctx.namespace, tidbCluster: ctx.name, pod: podName, storeId: Number(store.id) });
+    }
+    // The set shrinks on a later sync, once the store shows up among the Tombstones.
+    throw new RequeueError(`TiKV ${ctx.namespace}/${podName} store ${store.id} is still ${store.state === 'Offline' ? 'Offline' : 'being deleted'}`);
   }
 
   async #syncTikvStatus(ctx: SyncContext, set: StatefulSet): Promise<void> {

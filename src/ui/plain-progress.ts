@@ -25,15 +25,13 @@ interface StoreLog {
   startedAtMs?: number;
   /** The wait last printed, and when; a new `for` always prints. */
   lastWait?: { for: WaitFor; printedAtMs: number };
-  /** The leader count when the current leader wait was first seen, for `(312 → 140)`. */
-  firstCount?: { for: WaitFor; count: number };
 }
 
 const DEFAULT_WAIT_LINE_INTERVAL_MS = 10_000;
 
 /**
  * Progress for logs (stderr that is not a terminal, e.g. CI): one timestamped line per meaningful change —
- * `2026-11-21T10:00:01Z basic-tikv-1 store 2: evicting leaders (312 → 140)`. Every action, warning, info and the
+ * `2026-11-21T10:00:01Z basic-tikv-1 store 2: evicting leaders (312 → 0)`. Every action, warning, info and the
  * end of each store prints; waits print when what is waited for changes, and at most every ~10 s while only a
  * count moves. Times are the events' own (the service's clock).
  */
@@ -66,7 +64,6 @@ export class PlainProgress implements Progress {
         const log = this.#store(event.podName, event.storeId);
         log.startedAtMs = event.atMs;
         log.lastWait = undefined;
-        log.firstCount = undefined;
         const position = event.total > 1 ? ` (${event.index + 1}/${event.total})` : '';
         return `${storePrefix(event.podName, event.storeId)}: starting${position}`;
       }
@@ -107,18 +104,18 @@ export class PlainProgress implements Progress {
   /** A wait prints when its `for` changes or the last line is old enough; other decisions only when verbose. */
   #stepText(log: StoreLog, step: Step, atMs: number): string | undefined {
     if (step.kind !== 'wait') return this.#verbose ? step.reason : undefined;
-    const counts = leaderCounts(step);
-    if (counts && log.firstCount?.for !== step.for) log.firstCount = { for: step.for, count: counts.current };
     const due = log.lastWait === undefined || log.lastWait.for !== step.for || atMs - log.lastWait.printedAtMs >= this.#waitLineIntervalMs;
     if (!due && !this.#verbose) return undefined;
     log.lastWait = { for: step.for, printedAtMs: atMs };
+    const counts = leaderCounts(step);
     if (!counts) return step.reason;
-    const first = log.firstCount?.count ?? counts.current;
+    // `(312 → 0)`: the leaders the store holds now → the count the wait is for.
     if (step.for === 'leaders-drained') {
       const who = step.reason.startsWith('operator') ? 'the operator is evicting leaders' : 'evicting leaders';
-      return `${who} (${first} → ${counts.current})`;
+      const unread = /could not be read/.test(step.reason) ? '; TiKV /metrics could not be read' : '';
+      return `${who} (${counts.current} → ${counts.target})${unread}`;
     }
-    return `leaders coming back (${first} → ${counts.current}, waiting for ${counts.target})`;
+    return `leaders coming back (${counts.current} → ${counts.target})`;
   }
 
   #store(podName: string, storeId: number): StoreLog {

@@ -166,7 +166,9 @@ function evicting(target: StoreTarget, o: StoreObservation, record: StepRecord):
 function restarting(target: StoreTarget, o: StoreObservation, record: StepRecord): Step {
   const { pod, store } = o;
   if (record.triggeredAtMs === undefined && !restartEvidence(o, record)) {
-    return { kind: 'trigger', reason: `restarting pod ${target.podName}` };
+    // Recorded as restarting but never triggered (a run stopped in between, and its cleanup may have ended the
+    // eviction): the pod is untouched, so the eviction must hold again before it goes.
+    return evicting(target, o, record);
   }
   const since = record.triggeredAtMs ?? record.phaseSinceMs;
   // The operator evicts inside the restart, so its budget includes the eviction's.

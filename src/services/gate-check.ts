@@ -1,5 +1,6 @@
 import { evaluateGates, type GateReport } from '../core/gates.ts';
 import type { Eviction, Member } from '../core/model.ts';
+import type { Clock } from './clock.ts';
 import type { ClusterSession, ClusterSnapshot } from './cluster-session.ts';
 
 /** Reads what the gates need from PD (members, health, replication, region health) and evaluates them for a member. */
@@ -36,4 +37,29 @@ export async function checkGates(
     operatorPhase: snapshot.v1?.phase,
     force: options.force,
   });
+}
+
+/** Gates whose failure can clear by itself (a store just restarted still settling, PD electing a leader). */
+const TRANSIENT_GATES = new Set(['pd-healthy', 'other-stores-up', 'region-health', 'pod-ready', 'no-foreign-eviction', 'operator-idle']);
+
+/**
+ * Evaluates the gates and, while only transient ones fail, re-evaluates them every poll for up to `patienceMs`
+ * (between two stores of a rolling run, the store just restarted may still be settling). Returns the last report.
+ */
+export async function awaitGates(
+  evaluate: () => Promise<GateReport>,
+  options: { patienceMs: number; pollIntervalMs: number; clock: Clock; signal: AbortSignal; onWaiting: (reason: string) => void },
+): Promise<GateReport> {
+  const deadline = options.clock.now() + options.patienceMs;
+  let lastReason = '';
+  for (;;) {
+    const report = await evaluate();
+    const failures = report.results.filter((r) => !r.ok);
+    if (report.passed || failures.some((r) => !TRANSIENT_GATES.has(r.gate)) || options.clock.now() >= deadline) return report;
+    if (failures[0].reason !== lastReason) {
+      lastReason = failures[0].reason;
+      options.onWaiting(`waiting before the next store: ${lastReason}`);
+    }
+    await options.clock.sleep(options.pollIntervalMs, options.signal);
+  }
 }

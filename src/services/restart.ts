@@ -7,7 +7,7 @@ import { KINDS } from '../kube/kinds.ts';
 import type { Clock } from './clock.ts';
 import { readClusterSnapshot, type ClusterSession, type ClusterSnapshot } from './cluster-session.ts';
 import { classifyEvictions, readStepRecords } from './evictions.ts';
-import { checkGates } from './gate-check.ts';
+import { awaitGates, checkGates } from './gate-check.ts';
 import { kubeEvents } from './kube-events.ts';
 import { kubeStepRecords } from './kube-step-records.ts';
 import { PodWatch } from './pod-watch.ts';
@@ -15,6 +15,7 @@ import type { Progress } from './progress.ts';
 import type { Prompter } from './prompter.ts';
 import type { RestartOptions } from './restart-options.ts';
 import { deletePodTrigger } from './restart-trigger.ts';
+import { resumeFirst } from './upgrade.ts';
 import { RunLease, type LeaseTiming } from './run-lease.ts';
 import { runStoreStep, StoreStepError, type StoreResult } from './store-step-runner.ts';
 import type { RestartTrigger } from './step-ports.ts';
@@ -101,6 +102,8 @@ export async function runRestart(deps: RollingDeps, options: RestartOptions): Pr
     }
     const { records } = await readStepRecords(session.kube, cluster, snapshot.mapping.members, signal);
     await undoLeftovers(records.filter((r) => !chosen.some((m) => m.store?.storeId === r.storeId)));
+    // A store an interrupted run left mid-restart is finished first: until then it is the one store not Up.
+    resumeFirst(result.plan, records.map((r) => r.podName));
 
     result.confirmed = await confirm(deps, options, result);
     if (!result.confirmed) return result;
@@ -127,7 +130,7 @@ export async function runRestart(deps: RollingDeps, options: RestartOptions): Pr
       }
       const storeId = member.store.storeId;
       progress.emit({ type: 'store-start', podName: member.podName, storeId, index: index + result.resumedDone.length, total: result.plan.entries.length, atMs: clock.now() });
-      const eviction = await gate(fresh, member);
+      const eviction = await gate(fresh, member, index === 0 ? 0 : Math.min(options.readyTimeoutMs, 120_000));
       const target: StoreTarget = {
         podName: member.podName,
         storeId,
@@ -178,12 +181,22 @@ export async function runRestart(deps: RollingDeps, options: RestartOptions): Pr
   }
 
   /** Gates for one member; returns how its leaders leave. Throws when a gate fails (nothing changed). */
-  async function gate(fresh: ClusterSnapshot, member: Member): Promise<EvictionMode> {
-    const { records } = await readStepRecords(session.kube, cluster, fresh.mapping.members, signal);
-    const state = await session.pd.evictLeaderState({ signal });
-    const evictions = classifyEvictions(state, records, cluster, fresh);
-    const resuming = records.some((r) => r.storeId === member.store?.storeId);
-    const report = await checkGates(session, fresh, member, evictions, { force: options.force, resuming, signal });
+  async function gate(first: ClusterSnapshot, member: Member, patienceMs: number): Promise<EvictionMode> {
+    let reused: ClusterSnapshot | undefined = first;
+    const report = await awaitGates(
+      async () => {
+        // The first evaluation uses the snapshot just read; each later one reads the cluster again.
+        const fresh = reused ?? (await readClusterSnapshot(session, signal));
+        reused = undefined;
+        const current = fresh.mapping.members.find((m) => m.podName === member.podName) ?? member;
+        const { records } = await readStepRecords(session.kube, cluster, fresh.mapping.members, signal);
+        const state = await session.pd.evictLeaderState({ signal });
+        const evictions = classifyEvictions(state, records, cluster, fresh);
+        const resuming = records.some((r) => r.storeId === member.store?.storeId);
+        return checkGates(session, fresh, current, evictions, { force: options.force, resuming, signal });
+      },
+      { patienceMs, pollIntervalMs: options.pollIntervalMs, clock, signal, onWaiting: info },
+    );
     for (const warning of report.warnings) warn(warning);
     if (!report.passed) {
       const failure = report.results.find((r) => !r.ok)!;

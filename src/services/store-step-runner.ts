@@ -97,6 +97,8 @@ export async function runStoreStep(deps: StepRunnerDeps, target: StoreTarget, me
     progress.emit({ type: 'info', message: `store ${storeId}: resuming a step left in phase ${record.phase} by run ${record.runId}${record.holder ? ` (${record.holder})` : ''}`, atMs: clock.now() });
   }
   let lastStep: Step | undefined;
+  let lastObservation: StoreObservation | undefined;
+  let triggerAttempted = false;
   let errorStreak = 0;
   let firstErrorAtMs = 0;
   let drainedSeen = false;
@@ -117,6 +119,7 @@ export async function runStoreStep(deps: StepRunnerDeps, target: StoreTarget, me
       const observedAtMs = clock.now();
       try {
         observation = await observe(deps, target, record, signal);
+        lastObservation = observation;
         errorStreak = 0;
       } catch (error) {
         if (signal.aborted) throw signal.reason;
@@ -140,6 +143,8 @@ export async function runStoreStep(deps: StepRunnerDeps, target: StoreTarget, me
       }
       lastStep = step;
       noteMilestones(observation);
+      // Nothing more is changed once interrupted: cleanup takes over.
+      signal.throwIfAborted();
 
       switch (step.kind) {
         case 'begin': {
@@ -195,6 +200,8 @@ export async function runStoreStep(deps: StepRunnerDeps, target: StoreTarget, me
           // Only restart the pod the record names: a replacement (someone else restarted it) is left alone.
           const untouched = pod !== undefined && pod.uid === current.podUid && !pod.terminating && observation.store?.startTimestampSec === current.startTimestampSec;
           if (untouched) {
+            // From here on the pod counts as touched, even if the call is cut short: the API may have acted on it.
+            triggerAttempted = true;
             await deps.restart.trigger(member, current.podUid, signal);
             act('restart-triggered', deps.restart.describe(member));
             event('Normal', 'RestartTriggered', `kubectl-tikv: ${deps.restart.describe(member)} (store ${storeId})`);
@@ -232,7 +239,7 @@ export async function runStoreStep(deps: StepRunnerDeps, target: StoreTarget, me
     }
   } catch (error) {
     const interrupted = signal.aborted;
-    const touched = record !== undefined && (record.triggeredAtMs !== undefined || record.phase !== 'evicting');
+    const touched = record !== undefined && (triggerAttempted || record.triggeredAtMs !== undefined || record.phase === 'returning' || (lastObservation?.pod !== undefined && (lastObservation.pod.uid !== record.podUid || lastObservation.pod.terminating)));
     const cleanupNote = await cleanup();
     result.outcome = interrupted ? 'interrupted' : 'failed';
     const base = interrupted
@@ -322,6 +329,14 @@ export async function runStoreStep(deps: StepRunnerDeps, target: StoreTarget, me
         // The record stays so the next run (or `evict --end`) finishes the job.
         return `could NOT remove the evict-leader scheduler of store ${storeId} (${messageOf(lastError)}): run 'kubectl tikv evict --end --store ${storeId}'`;
       }
+    }
+    // Once the pod was touched the record stays (its scheduler gone): the next run then knows this store is
+    // mid-restart and finishes it instead of failing its gates. An untouched store's record goes.
+    const pod = lastObservation?.pod;
+    const touched = triggerAttempted || current.triggeredAtMs !== undefined || current.phase === 'returning' || (pod !== undefined && (pod.uid !== current.podUid || pod.terminating));
+    if (touched) {
+      notes.push('the step record stays so that the next run finishes this store');
+      return notes.join('; ');
     }
     try {
       await deps.records.clear(member, storeId, cleanupSignal);

@@ -6,7 +6,7 @@ import { imageTag, sameVersion } from '../core/version.ts';
 import { InterruptedError, UsageError, UserError } from '../errors.ts';
 import { readClusterSnapshot, type ClusterSnapshot } from './cluster-session.ts';
 import { classifyEvictions, readStepRecords } from './evictions.ts';
-import { checkGates } from './gate-check.ts';
+import { awaitGates, checkGates } from './gate-check.ts';
 import { kubeEvents } from './kube-events.ts';
 import { kubeStepRecords } from './kube-step-records.ts';
 import { PodWatch } from './pod-watch.ts';
@@ -60,6 +60,8 @@ export async function runUpgrade(deps: RollingDeps, options: UpgradeOptions): Pr
     forcedReverseOrdinal: strategy.forcedReverseOrdinal,
     allowDowngrade: options.allowDowngrade,
   });
+  const { records: leftovers } = await readStepRecords(session.kube, cluster, snapshot.mapping.members, deps.signal);
+  if (!strategy.forcedReverseOrdinal) resumeFirst(plan, leftovers.map((r) => r.podName));
   if (strategy.mode === 'followed') plan.orderRule = cluster.ref.topology === 'tidb-operator-v1' ? 'the operator\'s order: highest ordinal first' : 'the operator\'s order: one instance at a time';
   const result: UpgradeResult = {
     cluster: { topology: cluster.ref.topology, namespace: cluster.ref.namespace, name: cluster.ref.name },
@@ -85,7 +87,7 @@ export async function runUpgrade(deps: RollingDeps, options: UpgradeOptions): Pr
   const todo = plan.entries.filter((e) => e.action === 'upgrade');
   const first = snapshot.mapping.members.find((m) => m.podName === todo[0]?.podName) ?? snapshot.mapping.members[0];
   if (first) {
-    const { records } = await readStepRecords(session.kube, cluster, snapshot.mapping.members, deps.signal);
+    const records = leftovers;
     const evictions = classifyEvictions(await pd.evictLeaderState({ signal: deps.signal }), records, cluster, snapshot);
     const resumingUpgrade = snapshot.v1?.phase === 'Upgrade' && snapshot.mapping.members.some((m) => m.store && sameVersion(m.store.version, options.targetVersion));
     result.gates = await checkGates(session, resumingUpgrade ? { ...snapshot, v1: { ...snapshot.v1!, phase: 'Normal' } } : snapshot, first, strategy.mode === 'followed' ? evictions.filter((e) => e.owner !== 'operator') : evictions, {
@@ -192,10 +194,21 @@ export async function runUpgrade(deps: RollingDeps, options: UpgradeOptions): Pr
         continue;
       }
       progress.emit({ type: 'store-start', podName: member.podName, storeId, index, total: entries.length, atMs: clock.now() });
-      const evictions = classifyEvictions(await pd.evictLeaderState({ signal: runSignal }), records, cluster, fresh);
-      // tidb-operator v1 (OnDelete) reports phase Upgrade because of this very upgrade: that is not someone else's.
-      const gated = fresh.v1?.phase === 'Upgrade' ? { ...fresh, v1: { ...fresh.v1, phase: 'Normal' } } : fresh;
-      const report = await checkGates(session, gated, member, evictions, { force: options.force, resuming, signal: runSignal });
+      let reused: ClusterSnapshot | undefined = fresh;
+      const report = await awaitGates(
+        async () => {
+          // The first evaluation uses the snapshot just read; each later one reads the cluster again.
+          const current = reused ?? (await readClusterSnapshot(session, runSignal));
+          reused = undefined;
+          const { records: now } = await readStepRecords(session.kube, cluster, current.mapping.members, runSignal);
+          const evictions = classifyEvictions(await pd.evictLeaderState({ signal: runSignal }), now, cluster, current);
+          // tidb-operator v1 (OnDelete) reports phase Upgrade because of this very upgrade: that is not someone else's.
+          const gated = current.v1?.phase === 'Upgrade' ? { ...current, v1: { ...current.v1, phase: 'Normal' } } : current;
+          const currentMember = current.mapping.members.find((m) => m.podName === member.podName) ?? member;
+          return checkGates(session, gated, currentMember, evictions, { force: options.force, resuming, signal: runSignal });
+        },
+        { patienceMs: index === 0 ? 0 : Math.min(options.readyTimeoutMs, 120_000), pollIntervalMs: options.pollIntervalMs, clock, signal: runSignal, onWaiting: info },
+      );
       for (const warning of report.warnings) warn(warning);
       if (!report.passed) {
         const failure = report.results.find((r) => !r.ok)!;
@@ -234,6 +247,12 @@ export async function runUpgrade(deps: RollingDeps, options: UpgradeOptions): Pr
     result.warnings.push(message);
     progress.emit({ type: 'warning', message, atMs: clock.now() });
   }
+}
+
+/** Moves stores with a step in progress (left by an interrupted run) to the front, so they are finished first. */
+export function resumeFirst(plan: Plan, podNames: string[]): void {
+  const rank = (podName: string) => (podNames.includes(podName) ? 0 : 1);
+  plan.entries.sort((a, b) => rank(a.podName) - rank(b.podName));
 }
 
 /** The store reports the version in PD and its pod runs an image with that tag. */

@@ -122,10 +122,16 @@ const cases: Case[] = [
   { name: 'restarts at once without eviction on a single-store cluster', target: { eviction: 'none' }, observation: { schedulerHasStore: false }, kind: 'trigger', reason: /without eviction \(single-store cluster\)/ },
   { name: 'lets the operator evict (tidb-operator v2)', target: { eviction: 'operator' }, observation: { schedulerHasStore: false, record: record({ ownsScheduler: false }) }, kind: 'trigger', reason: /the operator evicts its leaders first/ },
   {
-    name: 'triggers again after a kill between recording and triggering',
-    observation: { record: record({ phase: 'restarting' }), store: { ...restartedStore, startTimestampSec: 1_700_000_000 } },
+    name: 'triggers again after a kill between recording and triggering, once drained',
+    observation: { record: record({ phase: 'restarting' }), store: { ...restartedStore, startTimestampSec: 1_700_000_000 }, tikvLeaderCount: 0 },
     kind: 'trigger',
-    reason: /restarting pod basic-tikv-1/,
+    reason: /holds no leaders/,
+  },
+  {
+    name: 'evicts again before restarting an untouched pod whose eviction a stopped run ended',
+    observation: { record: record({ phase: 'restarting' }), schedulerHasStore: false },
+    kind: 'add-scheduler',
+    reason: /evicting leaders from store 2/,
   },
   {
     name: 'waits while the old pod terminates',

@@ -122,9 +122,9 @@ describe('services/store-step-runner', () => {
     const world = new FakeWorld();
     world.neverReady.add('basic-tikv-1');
     const error = await expectStepError(runStoreStep(world.deps(), target({ readyTimeoutMs: 60_000 }), world.member('basic-tikv-1'), settings()));
-    assert.match(error.message, /pod basic-tikv-1 did not become Ready within the ready timeout; the evict-leader scheduler of store 2 was removed/);
+    assert.match(error.message, /pod basic-tikv-1 did not become Ready within the ready timeout; the evict-leader scheduler of store 2 was removed; the step record stays so that the next run finishes this store/);
     assert.deepEqual(world.pd.evictingStoreIds(), []);
-    assert.equal(world.records.size, 0);
+    assert.equal(world.records.get('2')?.phase, 'restarting', 'the record tells the next run the pod is mid-restart');
   });
 
   it('removes the scheduler when the store never comes back Up', async () => {
@@ -203,7 +203,19 @@ describe('services/store-step-runner', () => {
       assert.equal(error.code, ExitCode.interrupted);
       assert.match(error.message, /^interrupted while restarting store 2 \(pod basic-tikv-1, (already|not) restarted\)/);
       assert.deepEqual(world.pd.evictingStoreIds(), [], 'no scheduler left');
-      assert.equal(world.records.size, 0, 'no record left');
+      const touched = interruptPoints.indexOf(point) >= interruptPoints.indexOf('restart-triggered');
+      if (!touched) {
+        assert.equal(world.records.size, 0, 'an untouched store keeps no record');
+        assert.equal(world.log.filter((e) => e.what === 'pod-deleted:basic-tikv-1').length, 0, 'the pod was not restarted');
+      } else {
+        assert.ok(world.records.has('2'), 'a touched store keeps its record for the next run');
+        world.progressEvents.length = 0;
+        const again = await runStoreStep(world.deps(), target(), world.member('basic-tikv-1'), { ...settings(), runId: 'run-2' });
+        assert.equal(again.outcome, 'done');
+        assert.equal(world.records.size, 0);
+        assert.deepEqual(world.pd.evictingStoreIds(), []);
+        assert.equal(world.log.filter((e) => e.what === 'pod-deleted:basic-tikv-1').length, 1, 'restarted exactly once');
+      }
       assert.equal(error.result.outcome, 'interrupted');
     });
   }

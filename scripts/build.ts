@@ -1,42 +1,67 @@
-// `npm run build`: one CommonJS bundle, dist/kubectl-tikv.cjs, that bin/run.js runs. It re-exports COMMANDS, so
-// oclif's explicit command discovery finds every command in the bundle itself (see src/cli/run-cli.ts).
+// `npm run build`: kubectl-tikv as one CommonJS file, and the launcher that runs it with V8's code cache.
 //
-// Why CommonJS: in an ESM bundle esbuild hoists every `node:` import of every bundled module to the top, so
-// `--help` would load https, tls, crypto … for the Kubernetes client it never runs; in CommonJS those stay inside
-// the lazily initialised modules. It is also the one format a Node single-executable application accepts.
-// Whitespace and syntax are minified (identifiers are not): Node reads, decodes and scans the whole file at every
-// start, so its size is start-up time.
-import { build } from 'esbuild';
-import { mkdirSync, rmSync, statSync } from 'node:fs';
+// dist/kubectl-tikv.cjs — the program (bin/kubectl-tikv.ts) and everything it uses. CommonJS because it is also the
+//   main script of the Windows single-executable application (Node 22 runs exactly one CommonJS script there), and
+//   because in CommonJS esbuild keeps each bundled module's `require('node:…')` inside that module, so `--help` does
+//   not load https, tls, crypto … for the Kubernetes client it never runs: the commands import that client lazily.
+// dist/launch.cjs — bin/launch.ts: runs the bundle through vm.Script with a code cache made after the command ran
+//   (see there), keyed by the bundle's sha256, which the build writes into it.
+// dist/THIRD-PARTY-NOTICES.txt — the licences of every bundled package.
+//
+// Whitespace and syntax are minified (identifiers are not, so stack traces stay readable). dist/.cache and
+// dist/release (scripts/package.ts) survive a rebuild.
+import { build, type BuildOptions } from 'esbuild';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { lazyOclifIndex, quickOclifPlatform } from './build/oclif-startup.ts';
+import { bundledPackages, renderNotices } from './build/third-party-notices.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const outfile = path.join(root, 'dist', 'kubectl-tikv.cjs');
+const dist = path.join(root, 'dist');
+const packageJson = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { name: string; version: string };
 
-rmSync(path.join(root, 'dist'), { recursive: true, force: true });
-mkdirSync(path.join(root, 'dist'), { recursive: true });
+for (const output of ['kubectl-tikv.cjs', 'kubectl-tikv.cjs.LEGAL.txt', 'launch.cjs', 'THIRD-PARTY-NOTICES.txt']) {
+  rmSync(path.join(dist, output), { recursive: true, force: true });
+}
+mkdirSync(dist, { recursive: true });
 
-const result = await build({
+const common: BuildOptions = {
   absWorkingDir: root,
-  entryPoints: ['src/cli/main.ts'],
-  outfile,
   bundle: true,
   platform: 'node',
   format: 'cjs',
   target: 'node22.22',
   minifyWhitespace: true,
   minifySyntax: true,
+  charset: 'ascii',
+  legalComments: 'none',
+  logLevel: 'warning',
+};
+
+const program = await build({
+  ...common,
+  entryPoints: ['bin/kubectl-tikv.ts'],
+  outfile: path.join(dist, 'kubectl-tikv.cjs'),
   // ws loads these native accelerators if present, inside try/catch; they are optional. oclif requires typescript
   // only to transpile linked TypeScript plugins, which kubectl-tikv turns off (settings.enableAutoTranspile).
   external: ['bufferutil', 'utf-8-validate', 'typescript'],
+  plugins: [lazyOclifIndex(), quickOclifPlatform()],
   // run-cli.ts reads import.meta.url only when it is there (the TypeScript sources) and falls back to __filename.
   logOverride: { 'empty-import-meta': 'silent' },
-  legalComments: 'external',
   metafile: true,
-  logLevel: 'warning',
 });
 
-const bytes = statSync(outfile).size;
-const inputs = Object.keys(result.metafile.inputs).length;
-process.stderr.write(`built ${path.relative(root, outfile)}: ${(bytes / 1024 / 1024).toFixed(1)} MiB from ${inputs} modules\n`);
+const bundle = readFileSync(path.join(dist, 'kubectl-tikv.cjs'));
+await build({
+  ...common,
+  entryPoints: ['bin/launch.ts'],
+  outfile: path.join(dist, 'launch.cjs'),
+  define: { BUNDLE_SHA256: JSON.stringify(createHash('sha256').update(bundle).digest('hex')), BUNDLE_BYTES: String(bundle.length) },
+});
+
+const inputs = Object.keys(program.metafile.inputs);
+const packages = bundledPackages(root, inputs);
+writeFileSync(path.join(dist, 'THIRD-PARTY-NOTICES.txt'), renderNotices(`${packageJson.name} ${packageJson.version}`, packages));
+process.stderr.write(`built dist/kubectl-tikv.cjs: ${(bundle.length / 1024 / 1024).toFixed(1)} MiB, ${inputs.length} modules from ${packages.length} packages; dist/launch.cjs\n`);

@@ -1,4 +1,4 @@
-import { Config, type Interfaces, settings } from '@oclif/core';
+import { Config, type Interfaces, Plugin, settings } from '@oclif/core';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import packageJson from '../../package.json' with { type: 'json' };
@@ -58,23 +58,26 @@ export async function runCli(argv: readonly string[], runtime: CliRuntime): Prom
 let configPromise: Promise<Config> | undefined;
 
 /**
- * oclif's configuration with explicit command discovery. From the TypeScript sources the commands are
- * `src/commands/index.ts`; from the esbuild bundle they are the bundle itself (it re-exports `COMMANDS`), so the
- * bundle needs no package.json or command files beside it.
+ * oclif's configuration with explicit command discovery (`COMMANDS` of src/commands/index.ts). oclif would load the
+ * discovery target as a module by path; the root plugin is handed the commands instead, so the same code runs from
+ * the TypeScript sources, the esbuild bundle (whose chunks have hashed names) and a Node single-executable
+ * application (which cannot load modules from files), and no package.json or manifest is read from disk.
  */
 export function loadOclifConfig(): Promise<Config> {
   configPromise ??= (async () => {
     // Commands are plain ESM (TypeScript run by Node's type stripping, or the bundle): oclif must not look for tsconfig.
     settings.enableAutoTranspile = false;
     const self = currentModuleFile();
-    const fromSources = self.endsWith('.ts');
-    const root = fromSources ? path.resolve(path.dirname(self), '..', '..') : path.dirname(self);
-    const target = fromSources ? './src/commands/index.ts' : `./${path.basename(self)}`;
+    const root = self.endsWith('.ts') ? path.resolve(path.dirname(self), '..', '..') : path.dirname(self);
     const pjson = {
       ...packageJson,
-      oclif: { ...packageJson.oclif, commands: { strategy: 'explicit' as const, target, identifier: 'COMMANDS' } },
-    };
-    return Config.load({ root, pjson: pjson as unknown as Interfaces.PJSON, userPlugins: false, devPlugins: false });
+      oclif: { ...packageJson.oclif, commands: { strategy: 'explicit' as const, target: './src/commands/index.ts', identifier: 'COMMANDS' } },
+    } as unknown as Interfaces.PJSON;
+    const plugin = new Plugin({ root, pjson, isRoot: true, ignoreManifest: true });
+    // oclif 5.1 reads explicit commands through this (TypeScript-private) cache before it loads `target`.
+    (plugin as unknown as { commandCache: typeof COMMANDS }).commandCache = COMMANDS;
+    await plugin.load();
+    return Config.load({ root, pjson, plugins: new Map([[plugin.name, plugin]]), userPlugins: false, devPlugins: false });
   })();
   return configPromise;
 }

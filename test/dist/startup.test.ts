@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { compileCacheDirectory } from '../../src/cli/compile-cache-dir.ts';
+import { lazyIndexSource } from '../../scripts/build/oclif-startup.ts';
+import { ensureBuilt, REPO } from '../e2e/harness.ts';
+
+const NODE = path.join(REPO, 'node_modules', '.bin', 'node');
+
+describe('start-up of the built CLI', () => {
+  describe('the code cache directory', () => {
+    const home = () => '/home/from-passwd';
+    it('follows each platform\'s convention for caches', () => {
+      assert.equal(compileCacheDirectory({ HOME: '/home/u' }, 'linux', home), '/home/u/.cache/kubectl-tikv/compile-cache');
+      assert.equal(compileCacheDirectory({ HOME: '/home/u', XDG_CACHE_HOME: '/var/cache/u' }, 'linux', home), '/var/cache/u/kubectl-tikv/compile-cache');
+      assert.equal(compileCacheDirectory({ HOME: '/Users/u', XDG_CACHE_HOME: '/x' }, 'darwin', home), '/Users/u/Library/Caches/kubectl-tikv/compile-cache');
+      assert.equal(compileCacheDirectory({ LOCALAPPDATA: 'C:\\Users\\u\\AppData\\Local' }, 'win32', home), 'C:\\Users\\u\\AppData\\Local\\kubectl-tikv\\compile-cache');
+      assert.equal(compileCacheDirectory({ USERPROFILE: 'C:\\Users\\u' }, 'win32', home), 'C:\\Users\\u\\AppData\\Local\\kubectl-tikv\\compile-cache');
+    });
+
+    it('ignores a relative XDG_CACHE_HOME and asks the system for the home only when HOME is unset', () => {
+      assert.equal(compileCacheDirectory({ HOME: '/home/u', XDG_CACHE_HOME: 'cache' }, 'linux', home), '/home/u/.cache/kubectl-tikv/compile-cache');
+      assert.equal(compileCacheDirectory({}, 'linux', home), '/home/from-passwd/.cache/kubectl-tikv/compile-cache');
+      assert.equal(compileCacheDirectory({}, 'linux', () => undefined), undefined);
+      assert.equal(compileCacheDirectory({}, 'win32', home), undefined);
+    });
+  });
+
+  describe("oclif's index, loaded lazily in the bundle", () => {
+    const indexFile = createRequire(import.meta.url).resolve('@oclif/core');
+    const original = readFileSync(indexFile, 'utf8');
+
+    it('exports the very objects oclif exports, each loaded on first use', () => {
+      const real = createRequire(import.meta.url)('@oclif/core') as Record<string, unknown>;
+      const lazy = { exports: {} as Record<string, unknown> };
+      // Evaluated as CommonJS from oclif's own directory, as esbuild bundles it.
+      new Function('exports', 'require', 'module', lazyIndexSource(original, indexFile))(lazy.exports, createRequire(indexFile), lazy);
+      const names = Object.keys(real).filter((name) => name !== '__esModule').sort();
+      assert.deepEqual(Object.keys(lazy.exports).sort(), names);
+      for (const name of names) assert.equal(lazy.exports[name], real[name], name);
+    });
+
+    it('refuses an index it does not understand, so an oclif upgrade cannot ship unnoticed', () => {
+      assert.throws(() => lazyIndexSource(original.replace(/^var help_1 = require\("\.\/help"\);$/m, ''), 'index.js'), /unexpected shape.*not understood: loadHelpClass, HelpBase, Help, CommandHelp\)/);
+      assert.throws(() => lazyIndexSource('module.exports = {}', 'index.js'), /unexpected shape/);
+    });
+  });
+
+  describe('the code cache of dist/launch.cjs', function () {
+    this.timeout(60_000);
+    let cacheHome: string;
+    before(() => ensureBuilt());
+    beforeEach(() => {
+      cacheHome = mkdtempSync(path.join(tmpdir(), 'kt-cache-'));
+    });
+    afterEach(() => rmSync(cacheHome, { recursive: true, force: true }));
+
+    const run = (args: string[], env: Record<string, string> = {}) =>
+      spawnSync(NODE, [path.join(REPO, 'dist', 'launch.cjs'), ...args], {
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH, HOME: cacheHome, XDG_CACHE_HOME: path.join(cacheHome, 'xdg'), ...env },
+      });
+    const cacheFiles = () => {
+      try {
+        return readdirSync(path.join(cacheHome, 'xdg', 'kubectl-tikv', 'compile-cache'));
+      } catch {
+        return [];
+      }
+    };
+
+    it('writes the cache after the first run, for this Node and this bundle', () => {
+      const first = run(['version', '--client']);
+      assert.equal(first.status, 0, first.stderr);
+      assert.match(first.stdout, /^kubectl-tikv v\d+\.\d+\.\d+ /);
+      const files = cacheFiles();
+      assert.equal(files.length, 1, files.join());
+      assert.match(files[0], new RegExp(`^${process.version.replace(/\./g, '\\.')}-${process.arch}-[0-9a-f]{16}\\.v8cache$`));
+      assert.ok(readFileSync(path.join(cacheHome, 'xdg', 'kubectl-tikv', 'compile-cache', files[0])).length > 100_000, 'the cache holds the compiled functions');
+    });
+
+    it('replaces a cache V8 rejects, and runs correctly meanwhile', () => {
+      assert.equal(run(['--help']).status, 0);
+      const file = path.join(cacheHome, 'xdg', 'kubectl-tikv', 'compile-cache', cacheFiles()[0]);
+      writeFileSync(file, 'not a code cache');
+      const second = run(['version', '--client']);
+      assert.equal(second.status, 0, second.stderr);
+      assert.match(second.stdout, /^kubectl-tikv v/);
+      assert.notEqual(readFileSync(file, 'latin1'), 'not a code cache');
+    });
+
+    it('runs without a cache when the cache directory cannot be written, or when NODE_DISABLE_COMPILE_CACHE is set', () => {
+      writeFileSync(path.join(cacheHome, 'xdg'), 'a file where the directory would go');
+      const blocked = run(['version', '--client']);
+      assert.equal(blocked.status, 0, blocked.stderr);
+      assert.equal(blocked.stderr, '');
+      rmSync(path.join(cacheHome, 'xdg'));
+      const disabled = run(['version', '--client'], { NODE_DISABLE_COMPILE_CACHE: '1' });
+      assert.equal(disabled.status, 0, disabled.stderr);
+      assert.deepEqual(cacheFiles(), []);
+    });
+  });
+});

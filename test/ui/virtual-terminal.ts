@@ -36,6 +36,14 @@ export class VirtualTerminal extends Writable {
     return true;
   }
 
+  /** A terminal is never ended (inquirer ends the stream it pipes into after each prompt, as with process.stderr). */
+  override end(chunk?: unknown, encodingOrCallback?: unknown, callback?: unknown): this {
+    if (typeof chunk === 'string' || Buffer.isBuffer(chunk)) this.write(chunk);
+    const done = [chunk, encodingOrCallback, callback].find((arg) => typeof arg === 'function');
+    if (typeof done === 'function') (done as () => void)();
+    return this;
+  }
+
   /** The screen now: one string per line, trailing spaces and trailing empty lines removed. */
   screen(): string {
     const lines = this.#lines.map((line) => line.join('').replace(/\s+$/, ''));

@@ -295,8 +295,11 @@ export class ClientNodeKube implements Kube {
     let resourceVersion = options.resourceVersion;
     let failures = 0;
     let lastError: unknown;
+    let quickEnds = 0;
     while (!signal?.aborted) {
       let outcome: 'ended' | 'expired' | 'failed';
+      const startedAt = Date.now();
+      let delivered = false;
       try {
         outcome = 'ended';
         for await (const event of this.#watchOnce(resource, namespace, operation, options, resourceVersion, signal)) {
@@ -316,6 +319,7 @@ export class ClientNodeKube implements Kube {
           if (event.type === 'DELETED') known.delete(keyOf(object));
           else known.set(keyOf(object), object);
           failures = 0;
+          delivered = true;
           yield { type: event.type, object };
         }
       } catch (error) {
@@ -344,6 +348,11 @@ export class ClientNodeKube implements Kube {
         }
         resourceVersion = list.resourceVersion;
         continue;
+      }
+      if (outcome === 'ended') {
+        // A server (or proxy) that ends every watch at once must not be hammered: back off while that goes on.
+        quickEnds = !delivered && Date.now() - startedAt < 1_000 ? quickEnds + 1 : 0;
+        if (quickEnds > 1) await sleep(backoffMs(this.#options.retryDelayMs, quickEnds - 1, 5_000), undefined, { signal }).catch(() => undefined);
       }
       if (outcome === 'failed') {
         // A watch that keeps failing (API server gone) ends with its last error rather than retry silently forever.

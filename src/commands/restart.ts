@@ -7,7 +7,8 @@ import { runHolder } from '../cli/run-holder.ts';
 import { UsageError } from '../errors.ts';
 import { systemClock } from '../services/clock.ts';
 import { silentProgress } from '../services/progress.ts';
-import { RollingRunError, runRestart, type RestartResult } from '../services/restart.ts';
+import { runRestart, type RestartResult } from '../services/restart.ts';
+import { RollingRunError } from '../services/rolling-run.ts';
 import type { RestartOptions } from '../services/restart-options.ts';
 import { isStructured, renderStructured } from '../ui/structured-output.ts';
 

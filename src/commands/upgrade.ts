@@ -9,7 +9,7 @@ import { parseVersion } from '../core/version.ts';
 import { UsageError } from '../errors.ts';
 import { systemClock } from '../services/clock.ts';
 import { silentProgress } from '../services/progress.ts';
-import { RollingRunError } from '../services/restart.ts';
+import { RollingRunError } from '../services/rolling-run.ts';
 import { runUpgrade, type UpgradeResult } from '../services/upgrade.ts';
 import type { UpgradeOptions } from '../services/upgrade-options.ts';
 import { isStructured, renderStructured } from '../ui/structured-output.ts';

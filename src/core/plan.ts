@@ -131,3 +131,9 @@ export function planRestart(members: Member[], order: StoreOrder, forcedReverseO
     refusals: [],
   };
 }
+
+/** Moves stores with a step in progress (left by an interrupted run) to the front, so they are finished first. */
+export function resumeFirst(plan: Plan, podNames: string[]): void {
+  const rank = (podName: string) => (podNames.includes(podName) ? 0 : 1);
+  plan.entries.sort((a, b) => rank(a.podName) - rank(b.podName));
+}

@@ -9,7 +9,7 @@ import { kubeEvents } from './kube-events.ts';
 import { kubeStepRecords } from './kube-step-records.ts';
 import { PodWatch } from './pod-watch.ts';
 import { deletePodTrigger } from './restart-trigger.ts';
-import type { RollingDeps } from './restart.ts';
+import type { RollingDeps } from './rolling-run.ts';
 import { RunLease } from './run-lease.ts';
 import { runStoreStep, type StoreResult } from './store-step-runner.ts';
 

@@ -1,39 +1,21 @@
 import type { Member } from '../core/model.ts';
-import { planRestart, type Plan } from '../core/plan.ts';
+import { planRestart, resumeFirst, type Plan } from '../core/plan.ts';
 import type { StepRecord } from '../core/step-record.ts';
 import type { EvictionMode, StoreTarget } from '../core/store-step.ts';
 import { InterruptedError, UsageError, UserError } from '../errors.ts';
 import { KINDS } from '../kube/kinds.ts';
-import type { Clock } from './clock.ts';
-import { readClusterSnapshot, type ClusterSession, type ClusterSnapshot } from './cluster-session.ts';
+import { readClusterSnapshot, type ClusterSnapshot } from './cluster-session.ts';
 import { classifyEvictions, readStepRecords } from './evictions.ts';
 import { awaitGates, checkGates } from './gate-check.ts';
 import { kubeEvents } from './kube-events.ts';
 import { kubeStepRecords } from './kube-step-records.ts';
 import { PodWatch } from './pod-watch.ts';
-import type { Progress } from './progress.ts';
-import type { Prompter } from './prompter.ts';
 import type { RestartOptions } from './restart-options.ts';
 import { deletePodTrigger } from './restart-trigger.ts';
-import { resumeFirst } from './upgrade.ts';
-import { RunLease, type LeaseTiming } from './run-lease.ts';
+import { RunLease } from './run-lease.ts';
+import { RollingRunError, type RollingDeps } from './rolling-run.ts';
 import { runStoreStep, StoreStepError, type StoreResult } from './store-step-runner.ts';
 import type { RestartTrigger } from './step-ports.ts';
-
-/** What a rolling service needs beyond the connected cluster. */
-export interface RollingDeps {
-  session: ClusterSession;
-  clock: Clock;
-  progress: Progress;
-  /** Only given on a terminal; without it nothing is asked. */
-  prompter?: Prompter;
-  /** Aborted by SIGINT/SIGTERM. */
-  signal: AbortSignal;
-  /** Who runs this (`user@host (pid N)`), for the Lease and the step records. */
-  holder: string;
-  leaseTiming?: LeaseTiming;
-  cleanupTimeoutMs?: number;
-}
 
 /** The outcome of `kubectl tikv restart`, for the summary and `-o json`. */
 export interface RestartResult {
@@ -47,16 +29,6 @@ export interface RestartResult {
   warnings: string[];
   /** False when the user declined the confirmation. */
   confirmed: boolean;
-}
-
-/** A rolling run that stopped early; carries what was done so far. */
-export class RollingRunError<R> extends UserError {
-  readonly result: R;
-  constructor(cause: UserError, result: R) {
-    super(cause.message, { code: cause.code, suggestions: cause.suggestions, cause });
-    this.name = cause.name;
-    this.result = result;
-  }
 }
 
 /**

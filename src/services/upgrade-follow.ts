@@ -7,7 +7,7 @@ import { readClusterSnapshot, type ClusterSnapshot } from './cluster-session.ts'
 import { checkGates } from './gate-check.ts';
 import type { PodWatch } from './pod-watch.ts';
 import type { StoreAction } from './progress.ts';
-import type { RollingDeps } from './restart.ts';
+import type { RollingDeps } from './rolling-run.ts';
 import type { StoreResult } from './store-step-runner.ts';
 import type { UpgradeOptions } from './upgrade-options.ts';
 import { pauseV2, type UpgradeStrategy } from './upgrade-strategy.ts';

@@ -1,6 +1,6 @@
 import type { GateReport } from '../core/gates.ts';
 import type { Member } from '../core/model.ts';
-import { planUpgrade, type Plan } from '../core/plan.ts';
+import { planUpgrade, resumeFirst, type Plan } from '../core/plan.ts';
 import type { StoreTarget } from '../core/store-step.ts';
 import { imageTag, sameVersion } from '../core/version.ts';
 import { InterruptedError, UsageError, UserError } from '../errors.ts';
@@ -10,7 +10,7 @@ import { awaitGates, checkGates } from './gate-check.ts';
 import { kubeEvents } from './kube-events.ts';
 import { kubeStepRecords } from './kube-step-records.ts';
 import { PodWatch } from './pod-watch.ts';
-import { RollingRunError, type RollingDeps } from './restart.ts';
+import { RollingRunError, type RollingDeps } from './rolling-run.ts';
 import { RunLease } from './run-lease.ts';
 import { runStoreStep, StoreStepError, type StoreResult } from './store-step-runner.ts';
 import { followOperatorUpgrade } from './upgrade-follow.ts';
@@ -247,12 +247,6 @@ export async function runUpgrade(deps: RollingDeps, options: UpgradeOptions): Pr
     result.warnings.push(message);
     progress.emit({ type: 'warning', message, atMs: clock.now() });
   }
-}
-
-/** Moves stores with a step in progress (left by an interrupted run) to the front, so they are finished first. */
-export function resumeFirst(plan: Plan, podNames: string[]): void {
-  const rank = (podName: string) => (podNames.includes(podName) ? 0 : 1);
-  plan.entries.sort((a, b) => rank(a.podName) - rank(b.podName));
 }
 
 /** The store reports the version in PD and its pod runs an image with that tag. */

@@ -4,7 +4,7 @@ import { ExitCode, UserError } from '../../src/errors.ts';
 import { systemClock } from '../../src/services/clock.ts';
 import { runEvict } from '../../src/services/evict.ts';
 import type { EvictOptions } from '../../src/services/evict-options.ts';
-import type { RollingDeps } from '../../src/services/restart.ts';
+import type { RollingDeps } from '../../src/services/rolling-run.ts';
 import { startSimCluster, type SimCluster } from '../sim/cluster.ts';
 import { openSimSession } from './sim-session.ts';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { ExitCode, UserError } from '../../src/errors.ts';
 import { systemClock } from '../../src/services/clock.ts';
 import type { ProgressEvent, StoreAction } from '../../src/services/progress.ts';
-import { RollingRunError, type RollingDeps } from '../../src/services/restart.ts';
+import { RollingRunError, type RollingDeps } from '../../src/services/rolling-run.ts';
 import { runUpgrade, type UpgradeResult } from '../../src/services/upgrade.ts';
 import type { UpgradeOptions } from '../../src/services/upgrade-options.ts';
 import { startSimCluster, type SimCluster, type SimClusterOptions } from '../sim/cluster.ts';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { Topology } from '../../src/core/model.ts';
 import { ExitCode, UserError } from '../../src/errors.ts';
 import { systemClock } from '../../src/services/clock.ts';
-import type { RollingDeps } from '../../src/services/restart.ts';
+import type { RollingDeps } from '../../src/services/rolling-run.ts';
 import { runUpgrade } from '../../src/services/upgrade.ts';
 import type { UpgradeOptions } from '../../src/services/upgrade-options.ts';
 import { maxConcurrentUnavailable, startSimCluster, storeUnavailability, type SimCluster, type SimClusterOptions } from '../sim/cluster.ts';

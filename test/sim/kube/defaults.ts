@@ -252,3 +252,47 @@ export function checkMicroTimes(resource: ResourceDef, object: KubeObject): void
     throw badRequest(`${resource.kind} in version "${version}" cannot be handled as a ${resource.kind}: parsing time "${shown}" as "2006-01-02T15:04:05.000000Z07:00": cannot parse "${fraction}" as ".000000"`);
   }
 }
+
+const qualifiedNamePart = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
+const labelValuePattern = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+const qualifiedNameMessage = "a qualified name must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]') with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')";
+
+function qualifiedNameProblem(key: string): string | undefined {
+  const parts = key.split('/');
+  if (parts.length > 2) return qualifiedNameMessage;
+  const name = parts.at(-1)!;
+  if (name.length === 0) return 'name part must be non-empty';
+  if (name.length > 63) return 'name part must be no more than 63 characters';
+  if (!qualifiedNamePart.test(name)) return `name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')`;
+  if (parts.length === 2) {
+    const prefix = parts[0];
+    if (prefix.length === 0) return 'prefix part must be non-empty';
+    if (prefix.length > 253 || !dns1123Subdomain.test(prefix)) return `prefix part a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`;
+  }
+  return undefined;
+}
+
+/** Label and annotation validation of ObjectMeta (apimachinery's ValidateLabels / ValidateAnnotations). */
+export function validateMetadata(resource: ResourceDef, object: KubeObject): void {
+  const causes: FieldCause[] = [];
+  for (const [key, value] of Object.entries(object.metadata.labels ?? {})) {
+    const problem = qualifiedNameProblem(key);
+    if (problem) causes.push({ field: 'metadata.labels', reason: 'FieldValueInvalid', message: `Invalid value: "${key}": ${problem}` });
+    if (typeof value !== 'string' || value.length > 63) {
+      causes.push({ field: 'metadata.labels', reason: 'FieldValueInvalid', message: `Invalid value: "${String(value)}": must be no more than 63 characters` });
+    } else if (!labelValuePattern.test(value)) {
+      causes.push({ field: 'metadata.labels', reason: 'FieldValueInvalid', message: `Invalid value: "${value}": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')` });
+    }
+  }
+  let size = 0;
+  for (const [key, value] of Object.entries(object.metadata.annotations ?? {})) {
+    const problem = qualifiedNameProblem(key.toLowerCase());
+    if (problem) causes.push({ field: 'metadata.annotations', reason: 'FieldValueInvalid', message: `Invalid value: "${key}": ${problem}` });
+    if (typeof value !== 'string') {
+      causes.push({ field: 'metadata.annotations', reason: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(value)}: annotation values must be strings` });
+    }
+    size += Buffer.byteLength(key) + Buffer.byteLength(String(value));
+  }
+  if (size > 262144) causes.push({ field: 'metadata.annotations', reason: 'FieldValueInvalid', message: 'Too long: must have at most 262144 bytes' });
+  if (causes.length > 0) throw invalid(resource.group, resource.kind, object.metadata.name, causes);
+}

@@ -277,6 +277,20 @@ describe('ObjectStore', () => {
       assert.equal(error.message, 'Lease in version "v1" cannot be handled as a Lease: parsing time "2026-01-02T03:04:05.123Z" as "2006-01-02T15:04:05.000000Z07:00": cannot parse ".123Z" as ".000000"');
     });
 
+    it('validates label keys and values and annotation keys and size', () => {
+      const store = new ObjectStore();
+      store.create(pod('p'));
+      const badValue = statusError(() => store.patch(Pod, 'tidb', 'p', { metadata: { labels: { 'tidb.pingcap.com/store-id': 'store 4' } } }, 'merge'));
+      assert.equal(badValue.code, 422);
+      assert.match(badValue.message, /^Pod "p" is invalid: metadata.labels: Invalid value: "store 4": a valid label must be an empty string/);
+      const badKey = statusError(() => store.patch(Pod, 'tidb', 'p', { metadata: { annotations: { 'kubectl-tikv/step/1': 'x' } } }, 'merge'));
+      assert.equal(badKey.code, 422);
+      assert.match(badKey.message, /metadata.annotations: Invalid value: "kubectl-tikv\/step\/1": a qualified name must consist of/);
+      const tooBig = statusError(() => store.patch(Pod, 'tidb', 'p', { metadata: { annotations: { 'tikv.org/record': 'x'.repeat(262145) } } }, 'merge'));
+      assert.match(tooBig.message, /metadata.annotations: Too long: must have at most 262144 bytes/);
+      store.patch(Pod, 'tidb', 'p', { metadata: { labels: { 'tidb.pingcap.com/store-id': '4' }, annotations: { 'tidb.pingcap.com/evict-leader': 'delete-pod' } } }, 'merge');
+    });
+
     it('mutate retries and returns undefined when the object is gone', () => {
       const store = new ObjectStore();
       store.create(pod('p'));

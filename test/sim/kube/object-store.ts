@@ -28,7 +28,7 @@ import {
 import { ResourceRegistry, joinApiVersion, resourceFromCrd, splitApiVersion, type ResourceDef } from './resources.ts';
 import { checkFieldLabels, matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector, type FieldRequirement, type LabelSelector } from './selectors.ts';
 import { deepEqual, jsonPatch, mergePatch, strategicMergeKeys, strategicMergePatch } from './patch.ts';
-import { applyCreateDefaults, applyUpdateDefaults, checkMicroTimes, validateCreate, validatePodUpdate, validateStatefulSetUpdate } from './defaults.ts';
+import { applyCreateDefaults, applyUpdateDefaults, checkMicroTimes, validateCreate, validateMetadata, validatePodUpdate, validateStatefulSetUpdate } from './defaults.ts';
 
 export { StatusError, type KubeStatus };
 
@@ -191,6 +191,7 @@ export class ObjectStore {
     }
     checkMicroTimes(resource, next);
     validateCreate(resource, next);
+    validateMetadata(resource, next);
     const bucket = this.#bucket(resource);
     const key = this.#objectKey(resource, meta.namespace, meta.name);
     if (bucket.has(key)) throw alreadyExists(gr(resource), meta.name);
@@ -503,6 +504,7 @@ export class ObjectStore {
       }
       applyUpdateDefaults(resource, next);
       checkMicroTimes(resource, next);
+      validateMetadata(resource, next);
       if (resource.group === '' && resource.kind === 'Pod') validatePodUpdate(existing, next);
       if (resource.group === 'apps' && resource.kind === 'StatefulSet') validateStatefulSetUpdate(existing, next);
       if (existing.metadata.deletionTimestamp) {

@@ -7,7 +7,7 @@ import { Writable } from 'node:stream';
  * from the screen but kept in `raw`.
  */
 export class VirtualTerminal extends Writable {
-  readonly isTTY = true;
+  isTTY = true;
   columns: number;
   rows: number;
   /** Everything written, escape sequences included. */

@@ -1,0 +1,31 @@
+import type { Progress } from '../services/progress.ts';
+import { colors, shouldColor } from './color.ts';
+import { PlainProgress } from './plain-progress.ts';
+import { TaskList, type TerminalStream } from './task-list.ts';
+
+/** Progress a command shows while a service works; `stop()` must be awaited before printing anything after it. */
+export interface ProgressView extends Progress {
+  stop(): Promise<void>;
+}
+
+/** How a command wants its progress shown. */
+export interface ProgressViewOptions {
+  env: Readonly<Record<string, string | undefined>>;
+  /** False with `--no-color`. */
+  colorAllowed?: boolean;
+  /** `-v`: the plain log also prints every decision of the step machine. */
+  verbose?: boolean;
+  /** The clock the service stamps its events with (the task list's elapsed times). Default `Date.now`. */
+  now?: () => number;
+}
+
+/**
+ * The progress view for a stream (stderr): the listr2 task list on a terminal, one timestamped line per change
+ * otherwise (CI logs, a pipe, `TERM=dumb`, which cannot move the cursor). Colour follows `--no-color`, `NO_COLOR`
+ * and `FORCE_COLOR` for that stream.
+ */
+export function createProgressView(stream: TerminalStream, options: ProgressViewOptions): ProgressView {
+  const palette = colors(shouldColor(stream, options.env, options.colorAllowed ?? true));
+  if (stream.isTTY && options.env.TERM !== 'dumb') return new TaskList({ stream, colors: palette, now: options.now });
+  return new PlainProgress({ stream, colors: palette, verbose: options.verbose });
+}

@@ -98,6 +98,20 @@ describe('simulated StatefulSet controller', () => {
     assert.equal(status.updateRevision, `basic-tikv-${templateHash((store.get(StatefulSet, 'tidb', 'basic-tikv')!.spec as { template: unknown }).template)}`);
   });
 
+  it('creates a bound PVC per pod from volumeClaimTemplates and mounts it', async () => {
+    const set = statefulSet('basic-tikv', { replicas: 2 });
+    (set.spec as Record<string, unknown>).volumeClaimTemplates = [{ metadata: { name: 'tikv' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '100Gi' } } } }];
+    store.create(set);
+    await waitStatus('basic-tikv', (s) => s.readyReplicas === 2);
+    const pvc = store.get({ apiVersion: 'v1', kind: 'PersistentVolumeClaim' }, 'tidb', 'tikv-basic-tikv-1')!;
+    assert.deepEqual(pvc.status, { phase: 'Bound', accessModes: ['ReadWriteOnce'], capacity: { storage: '100Gi' } });
+    const volumes = (store.get(Pod, 'tidb', 'basic-tikv-1')!.spec as { volumes: unknown[] }).volumes;
+    assert.deepEqual(volumes, [{ name: 'tikv', persistentVolumeClaim: { claimName: 'tikv-basic-tikv-1' } }]);
+    store.delete(Pod, 'tidb', 'basic-tikv-1');
+    await waitFor((e) => e.type === 'pod-removed' && e.data.pod === 'basic-tikv-1');
+    assert.ok(store.get({ apiVersion: 'v1', kind: 'PersistentVolumeClaim' }, 'tidb', 'tikv-basic-tikv-1'), 'claims outlive their pods');
+  });
+
   it('creates all pods at once with Parallel', async () => {
     processes.ready = false;
     store.create(statefulSet('par', { policy: 'Parallel' }));

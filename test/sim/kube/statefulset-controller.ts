@@ -5,6 +5,8 @@
  *   `statefulset.kubernetes.io/pod-name` and `apps.kubernetes.io/pod-index`, hostname = pod name and subdomain =
  *   `spec.serviceName`;
  * - revisions: a ControllerRevision `<sts>-<hash>` per pod template (hash as the real controller encodes it);
+ * - `volumeClaimTemplates`: a Bound PVC `<claim>-<pod>` per pod (retained, as the default retention policy),
+ *   mounted into the pod as a volume;
  * - `OrderedReady` (create in order, each after the previous is Running and Ready; scale down from the highest
  *   ordinal, one at a time) and `Parallel`;
  * - `RollingUpdate`: once every pod exists and is healthy, the highest ordinal ≥ `partition` not at the update
@@ -21,6 +23,7 @@
  * sts.start();   …   sts.stop();
  * ```
  */
+import { randomUUID } from 'node:crypto';
 import type { KubeObject } from '../../../src/kube/kube.ts';
 import type { History } from '../history.ts';
 import type { ObjectStore } from './object-store.ts';
@@ -31,6 +34,7 @@ import { deepEqual } from './patch.ts';
 const StatefulSet = { apiVersion: 'apps/v1', kind: 'StatefulSet' };
 const Pod = { apiVersion: 'v1', kind: 'Pod' };
 const ControllerRevision = { apiVersion: 'apps/v1', kind: 'ControllerRevision' };
+const PersistentVolumeClaim = { apiVersion: 'v1', kind: 'PersistentVolumeClaim' };
 
 type Obj = Record<string, unknown>;
 
@@ -40,6 +44,7 @@ interface StatefulSetSpec {
   podManagementPolicy?: 'OrderedReady' | 'Parallel';
   updateStrategy?: { type?: 'RollingUpdate' | 'OnDelete'; rollingUpdate?: { partition?: number } };
   template?: { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: Obj };
+  volumeClaimTemplates?: { metadata?: { name?: string; labels?: Record<string, string> }; spec?: Obj }[];
 }
 
 const safeChars = 'bcdfghjklmnpqrstvwxz2456789';
@@ -268,11 +273,36 @@ export class StatefulSetController {
     return rest as StatefulSetSpec['template'];
   }
 
+  #ensureClaim(set: KubeObject, claim: NonNullable<StatefulSetSpec['volumeClaimTemplates']>[number], name: string, labels: Record<string, string>): void {
+    const namespace = set.metadata.namespace!;
+    if (this.#store.get(PersistentVolumeClaim, namespace, name)) return;
+    const claimSpec = (claim.spec ?? {}) as { resources?: { requests?: { storage?: string } }; accessModes?: string[] };
+    this.#store.create({
+      ...PersistentVolumeClaim,
+      metadata: { name, namespace, labels: { ...labels, ...(claim.metadata?.labels ?? {}) } },
+      spec: { volumeMode: 'Filesystem', storageClassName: 'standard', ...structuredClone(claimSpec), volumeName: `pvc-${randomUUID()}` },
+    });
+    this.#store.patch(PersistentVolumeClaim, namespace, name, {
+      status: { phase: 'Bound', accessModes: claimSpec.accessModes ?? ['ReadWriteOnce'], capacity: { storage: claimSpec.resources?.requests?.storage ?? '1Gi' } },
+    }, 'merge', { subresource: 'status' });
+  }
+
   #createPod(set: KubeObject, spec: StatefulSetSpec, ordinal: number, revision: string): void {
     const template = this.#templateOf(set, spec, revision) ?? {};
     const podName = `${set.metadata.name}-${ordinal}`;
     const podSpec: Obj = { ...structuredClone(template.spec ?? {}), hostname: podName };
     if (spec.serviceName) podSpec.subdomain = spec.serviceName;
+    // volumeClaimTemplates: a PVC `<claim>-<pod>` per template (kept when the pod goes), mounted as a volume.
+    const claims = spec.volumeClaimTemplates ?? [];
+    if (claims.length > 0) {
+      const volumes = (Array.isArray(podSpec.volumes) ? podSpec.volumes : []) as Obj[];
+      for (const claim of claims) {
+        const claimName = `${claim.metadata?.name}-${podName}`;
+        this.#ensureClaim(set, claim, claimName, template.metadata?.labels ?? {});
+        if (!volumes.some((v) => v.name === claim.metadata?.name)) volumes.push({ name: claim.metadata?.name, persistentVolumeClaim: { claimName } });
+      }
+      podSpec.volumes = volumes;
+    }
     try {
       this.#store.create({
         ...Pod,

@@ -227,6 +227,20 @@ const printers: Record<string, Printer> = {
       return [o.metadata.name, state, roles.length > 0 ? roles.join(',') : '<none>', age(o.metadata.creationTimestamp), info.kubeletVersion ?? '', address('InternalIP'), address('ExternalIP'), info.osImage ?? '<unknown>', info.kernelVersion ?? '<unknown>', info.containerRuntimeVersion ?? '<unknown>'];
     },
   },
+  PersistentVolumeClaim: {
+    columns: [
+      nameColumn, col('Status', 'string', 'The status of the claim'), col('Volume', 'string', 'The volume bound to the claim'),
+      col('Capacity', 'string', 'The capacity of the claim'), col('Access Modes', 'string', 'The access modes of the claim'),
+      col('StorageClass', 'string', 'The storage class of the claim'), col('VolumeAttributesClass', 'string', 'The volume attributes class of the claim'), ageColumn,
+      col('VolumeMode', 'string', 'The volume mode of the claim', 1),
+    ],
+    cells: (o) => {
+      const spec = asObj(o.spec);
+      const status = asObj(o.status);
+      const modes = (Array.isArray(status.accessModes) ? status.accessModes : []).map((m) => ({ ReadWriteOnce: 'RWO', ReadOnlyMany: 'ROX', ReadWriteMany: 'RWX', ReadWriteOncePod: 'RWOP' } as Record<string, string>)[String(m)] ?? String(m)).join(',');
+      return [o.metadata.name, status.phase ?? 'Pending', spec.volumeName ?? '', asObj(status.capacity).storage ?? '', modes, spec.storageClassName ?? '<unset>', '<unset>', age(o.metadata.creationTimestamp), spec.volumeMode ?? 'Filesystem'];
+    },
+  },
   Namespace: {
     columns: [nameColumn, col('Status', 'string', 'The status of the namespace'), ageColumn],
     cells: (o) => [o.metadata.name, asObj(o.status).phase ?? '', age(o.metadata.creationTimestamp)],

@@ -12,6 +12,7 @@ import type {
   PatchType,
   WatchEvent,
 } from './kube.ts';
+import { HttpMethod, RequestContext } from '@kubernetes/client-node';
 import { ResolvedKubeConfig } from './client-node-config.ts';
 import { discoverResources } from './discovery.ts';
 import { KubeError } from './kube-error.ts';
@@ -542,6 +543,14 @@ export class ClientNodeKube implements Kube {
   /** One undici Agent for the run, with client-node's TLS material (CA, client certificate, verification). */
   #dispatcher(): Promise<Dispatcher> {
     this.#agent ??= (async () => {
+      if (this.#resolved.cluster['proxy-url']) {
+        // Through a proxy (kubeconfig proxy-url, or HTTPS_PROXY): client-node builds the proxy agent (HTTP CONNECT
+        // or SOCKS) with the cluster's TLS material, as it does for port-forward WebSockets.
+        const context = new RequestContext(this.server, HttpMethod.GET);
+        await this.#config.applySecurityAuthentication(context);
+        const proxied = context.getDispatcher() as Dispatcher | undefined;
+        if (proxied) return proxied;
+      }
       const tlsOptions: { ca?: unknown; cert?: unknown; key?: unknown; rejectUnauthorized?: boolean; servername?: string; headers?: unknown } = {};
       await this.#config.applyToHTTPSOptions(tlsOptions);
       const connect: Record<string, unknown> = { keepAlive: true, keepAliveInitialDelay: 30_000 };

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -94,7 +95,7 @@ export function resolveKubeconfig(flags: KubeconfigFlags, environment: Kubeconfi
   const isEmpty = merged.contexts.size === 0 && merged.clusters.size === 0 && merged.users.size === 0;
   if (isEmpty && !explicit && !flags.server) {
     const inCluster = inClusterConfig(env, environment.serviceAccountDir ?? DEFAULT_SERVICE_ACCOUNT_DIR);
-    if (inCluster) return finish(inCluster, flags, []);
+    if (inCluster) return finish(inCluster, flags, [], env);
     throw noKubeconfigError(env, home, files);
   }
 
@@ -151,6 +152,7 @@ export function resolveKubeconfig(flags: KubeconfigFlags, environment: Kubeconfi
     { source, contextName, clusterName, userName, cluster, user, contextNamespace: stringField(context, 'namespace') },
     flags,
     knownContexts,
+    env,
   );
 }
 
@@ -165,7 +167,7 @@ interface Selected {
 }
 
 /** Applies the override flags (clientcmd's precedence) and validates what a client needs. */
-function finish(selected: Selected, flags: KubeconfigFlags, knownContexts: string[]): ResolvedKubeconfig {
+function finish(selected: Selected, flags: KubeconfigFlags, knownContexts: string[], env: Readonly<Record<string, string | undefined>>): ResolvedKubeconfig {
   const cluster: KubeconfigEntry = { ...selected.cluster };
   const user: KubeconfigEntry = { ...selected.user };
 
@@ -202,6 +204,10 @@ function finish(selected: Selected, flags: KubeconfigFlags, knownContexts: strin
   }
   cluster.server = server;
   checkReferencedFiles(selected, cluster, user);
+  if (cluster['proxy-url'] === undefined) {
+    const proxy = proxyFromEnvironment(server, env);
+    if (proxy) cluster['proxy-url'] = proxy;
+  }
 
   const namespace = flags.namespace ?? (selected.contextNamespace || 'default');
   if (!NAMESPACE_PATTERN.test(namespace) || namespace.length > 63) {
@@ -230,6 +236,46 @@ function finish(selected: Selected, flags: KubeconfigFlags, knownContexts: strin
     requestTimeoutMs: flags.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
     knownContexts,
   };
+}
+
+/**
+ * The proxy kubectl (Go's ProxyFromEnvironment) would use for the API server: HTTPS_PROXY for https servers,
+ * HTTP_PROXY for http ones (upper or lower case), unless NO_PROXY names the host (`*`, a host, a domain and its
+ * subdomains, an IP or a CIDR range). Loopback servers are never proxied. Returned as the cluster's `proxy-url`, so
+ * that client-node proxies both API requests and port-forward WebSockets.
+ */
+export function proxyFromEnvironment(server: string, env: Readonly<Record<string, string | undefined>>): string | undefined {
+  const url = new URL(server);
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (host === 'localhost' || host.endsWith('.localhost') || isLoopback(host)) return undefined;
+  const pick = (name: string) => env[name] || env[name.toLowerCase()] || undefined;
+  const proxy = url.protocol === 'https:' ? pick('HTTPS_PROXY') : pick('HTTP_PROXY');
+  if (!proxy) return undefined;
+  const noProxy = (pick('NO_PROXY') ?? '').split(',').map((entry) => entry.trim().toLowerCase()).filter((entry) => entry !== '');
+  for (const entry of noProxy) {
+    if (entry === '*') return undefined;
+    const bare = entry.replace(/:\d+$/, '');
+    if (bare.includes('/')) {
+      if (isIP(host) && inCidr(host, bare)) return undefined;
+      continue;
+    }
+    const domain = bare.replace(/^\*?\./, '');
+    if (host === domain || host.endsWith(`.${domain}`)) return undefined;
+  }
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(proxy) ? proxy : `http://${proxy}`;
+}
+
+function isLoopback(host: string): boolean {
+  return host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
+}
+
+function inCidr(ip: string, cidr: string): boolean {
+  const [base, bitsText] = cidr.split('/');
+  const bits = Number(bitsText);
+  if (isIP(ip) !== 4 || isIP(base) !== 4 || !(bits >= 0 && bits <= 32)) return false;
+  const toNumber = (address: string) => address.split('.').reduce((n, part) => n * 256 + Number(part), 0);
+  const mask = bits === 0 ? 0 : 2 ** 32 - 2 ** (32 - bits);
+  return (toNumber(ip) & mask) >>> 0 === (toNumber(base) & mask) >>> 0;
 }
 
 /** A kubeconfig naming a certificate or token file that is not there fails now, with a message, not at the first request. */

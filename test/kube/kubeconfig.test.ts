@@ -287,3 +287,27 @@ describe('kubeconfig resolution (like kubectl)', () => {
     assert.equal(resolve({}).requestTimeoutMs, 30_000);
   });
 });
+
+describe('the API server proxy from the environment (as kubectl)', () => {
+  it('uses HTTPS_PROXY for an https server, HTTP_PROXY for an http one, in either case', async () => {
+    const { proxyFromEnvironment } = await import('../../src/kube/kubeconfig.ts');
+    assert.equal(proxyFromEnvironment('https://api.example.com:6443', { HTTPS_PROXY: 'http://proxy:3128' }), 'http://proxy:3128');
+    assert.equal(proxyFromEnvironment('https://api.example.com:6443', { https_proxy: 'proxy:3128' }), 'http://proxy:3128');
+    assert.equal(proxyFromEnvironment('http://api.example.com:8080', { HTTPS_PROXY: 'http://proxy:3128' }), undefined);
+    assert.equal(proxyFromEnvironment('http://api.example.com:8080', { HTTP_PROXY: 'socks5://proxy:1080' }), 'socks5://proxy:1080');
+  });
+
+  it('honours NO_PROXY (hosts, domains with subdomains, CIDR, *) and never proxies loopback', async () => {
+    const { proxyFromEnvironment } = await import('../../src/kube/kubeconfig.ts');
+    const env = { HTTPS_PROXY: 'http://proxy:3128' };
+    assert.equal(proxyFromEnvironment('https://api.corp.example:6443', { ...env, NO_PROXY: 'other,.corp.example' }), undefined);
+    assert.equal(proxyFromEnvironment('https://api.corp.example:6443', { ...env, NO_PROXY: 'corp.example' }), undefined);
+    assert.equal(proxyFromEnvironment('https://api.corp.example:6443', { ...env, no_proxy: 'example.org' }), 'http://proxy:3128');
+    assert.equal(proxyFromEnvironment('https://10.1.2.3:6443', { ...env, NO_PROXY: '10.0.0.0/8' }), undefined);
+    assert.equal(proxyFromEnvironment('https://11.1.2.3:6443', { ...env, NO_PROXY: '10.0.0.0/8' }), 'http://proxy:3128');
+    assert.equal(proxyFromEnvironment('https://anything:6443', { ...env, NO_PROXY: '*' }), undefined);
+    assert.equal(proxyFromEnvironment('https://127.0.0.1:6443', env), undefined);
+    assert.equal(proxyFromEnvironment('https://[::1]:6443', env), undefined);
+    assert.equal(proxyFromEnvironment('https://localhost:6443', env), undefined);
+  });
+});

@@ -96,6 +96,8 @@ describe('simulated StatefulSet controller', () => {
     assert.equal(status.updatedReplicas, 3);
     assert.equal(status.observedGeneration, 1);
     assert.equal(status.updateRevision, `basic-tikv-${templateHash((store.get(StatefulSet, 'tidb', 'basic-tikv')!.spec as { template: unknown }).template)}`);
+    const events = store.list<KubeObject>({ apiVersion: 'v1', kind: 'Event' }, { namespace: 'tidb', fieldSelector: 'involvedObject.kind=StatefulSet,involvedObject.name=basic-tikv' }).items;
+    assert.deepEqual(events.map((e) => `${e.reason}: ${e.message}`).sort(), [0, 1, 2].map((i) => `SuccessfulCreate: create Pod basic-tikv-${i} in StatefulSet basic-tikv successful`));
   });
 
   it('creates a bound PVC per pod from volumeClaimTemplates and mounts it', async () => {

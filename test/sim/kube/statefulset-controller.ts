@@ -127,6 +127,26 @@ export class StatefulSetController {
 
   #record(type: string, data: Obj): void {
     this.#history?.record('statefulset', type, data);
+    const set = this.#store.get<KubeObject>(StatefulSet, String(data.namespace), String(data.statefulset));
+    if (!set) return;
+    if (type === 'sts-pod-created') this.#event(set, 'SuccessfulCreate', `create Pod ${data.pod} in StatefulSet ${set.metadata.name} successful`);
+    if (type === 'sts-pod-deleted') this.#event(set, 'SuccessfulDelete', `delete Pod ${data.pod} in StatefulSet ${set.metadata.name} successful`);
+  }
+
+  /** A core/v1 Event about the StatefulSet, as the controller's recorder writes it (`kubectl describe sts`). */
+  #event(set: KubeObject, reason: string, message: string): void {
+    const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    try {
+      this.#store.create({
+        apiVersion: 'v1', kind: 'Event',
+        metadata: { name: `${set.metadata.name}.${randomUUID().replace(/-/g, '').slice(0, 16)}`, namespace: set.metadata.namespace },
+        involvedObject: { kind: 'StatefulSet', namespace: set.metadata.namespace, name: set.metadata.name, uid: set.metadata.uid, apiVersion: 'apps/v1', resourceVersion: set.metadata.resourceVersion },
+        reason, message, source: { component: 'statefulset-controller' }, firstTimestamp: now, lastTimestamp: now, count: 1, type: 'Normal',
+        eventTime: null, reportingComponent: 'statefulset-controller', reportingInstance: '',
+      });
+    } catch (error) {
+      if (!(error instanceof StatusError)) throw error;
+    }
   }
 
   #reconcile(key: string): void {

@@ -159,8 +159,17 @@ export class TaskList implements Progress {
     }
     try {
       for (const store of touched) this.#settleStore(store);
+      this.#refreshRunning();
     } catch (error) {
       this.#break(error, []);
+    }
+  }
+
+  /** Brings every running sub-step's elapsed time up to now. */
+  #refreshRunning(): void {
+    for (const store of this.#stores.values()) {
+      const running = lastPhase(store);
+      if (running && !running.settlement) this.#refreshPhase(running);
     }
   }
 
@@ -275,7 +284,9 @@ export class TaskList implements Progress {
       }
       if (last && !last.settlement) {
         last.endedAtMs = Math.max(last.enteredAtMs, atMs);
-        last.settle(outcome === 'failed' || outcome === 'interrupted' ? { ok: false, message: `${outcome === 'interrupted' ? 'interrupted: ' : ''}${reason}` } : { ok: true });
+        const failed = outcome === 'failed' || outcome === 'interrupted';
+        const message = outcome === 'interrupted' && !/^interrupted\b/i.test(reason) ? `interrupted: ${reason}` : reason;
+        last.settle(failed ? { ok: false, message } : { ok: true });
       }
       store.note = undefined;
       store.feed.close();
@@ -466,14 +477,7 @@ export class TaskList implements Progress {
       () => undefined,
       (error: unknown) => this.#break(error, []),
     );
-    this.#ticker = setInterval(() => {
-      this.#guard(() => {
-        for (const store of this.#stores.values()) {
-          const running = lastPhase(store);
-          if (running && !running.settlement) this.#refreshPhase(running);
-        }
-      });
-    }, this.#tickMs);
+    this.#ticker = setInterval(() => this.#guard(() => this.#refreshRunning()), this.#tickMs);
   }
 
   /** Runs a drawing update; a failure breaks the list rather than the task or timer it ran in. */

@@ -158,8 +158,15 @@ describe('ui/task-list', () => {
       '✖ basic-tikv-2 (store 3) [2/3] interrupted after 40s',
       '  ✔ evict leaders',
       '  ✖ wait for 0 leaders 40s',
-      '    › interrupted: interrupted while restarting store 3 (pod basic-tikv-2, not restarted); the evict-leader scheduler of store 3 was removed',
+      '    › interrupted while restarting store 3 (pod basic-tikv-2, not restarted); the evict-leader scheduler of store 3 was removed',
     ]);
+  });
+
+  it('says a store was interrupted when its reason does not', async () => {
+    const { terminal, list, script } = setup();
+    script.store('basic-tikv-1', 2).start().beginEviction(5).end('interrupted', 'the Lease was lost to another run');
+    await list.stop();
+    assert.deepEqual(lines(terminal).slice(-2), ['  ✖ evict leaders', '    › interrupted: the Lease was lost to another run']);
   });
 
   it('adds stores as the run goes, with warnings and notes between them in the order they came', async () => {
@@ -260,6 +267,36 @@ describe('ui/task-list', () => {
       '  ✖ end eviction 5s',
       '    › lost contact with the cluster while restarting store 4: connection refused; the step record was removed',
     ]);
+  });
+
+  it("follows an operator's upgrade from milestones alone, stores overlapping", async () => {
+    const { terminal, list, script } = setup();
+    const a = script.store('basic-tikv-2', 3).start(0, 2);
+    a.action('scheduler-added', 'the operator is evicting store 3');
+    await settle();
+    a.action('leaders-drained', 'store 3 holds no leaders (PD and TiKV)').action('restart-triggered', 'the operator is replacing pod basic-tikv-2');
+    await settle();
+    const b = script.store('basic-tikv-1', 2).start(1, 2).action('scheduler-added', 'the operator is evicting store 2');
+    await settle();
+    script.advance(20_000);
+    a.action('pod-replaced', 'pod basic-tikv-2 recreated').action('pod-ready', 'pod basic-tikv-2 is Ready').action('store-up', 'store 3 is Up on 8.5.1');
+    await until(() => terminal.screen().includes('store Up'), () => terminal.screen());
+    assert.deepEqual(lines(terminal), [
+      '❯ basic-tikv-2 (store 3) [1/2]',
+      '  ✔ evict leaders',
+      '  ✔ wait for 0 leaders',
+      '  ✔ restart pod 20s',
+      '  ✔ pod Ready',
+      '  ⠋ store Up',
+      '    › store 3 is Up on 8.5.1 · 0s',
+      '❯ basic-tikv-1 (store 2) [2/2]',
+      '  ⠋ evict leaders',
+      '    › the operator is evicting store 2 · 20s',
+    ]);
+    a.action('scheduler-removed', 'the operator ended its eviction of store 3').end('done', 'store 3 upgraded by the operator to 8.5.1');
+    b.end('done', 'store 2 upgraded by the operator to 8.5.1');
+    await list.stop();
+    assert.deepEqual(lines(terminal), ['✔ basic-tikv-2 (store 3) [1/2] 20s', '✔ basic-tikv-1 (store 2) [2/2] 20s']);
   });
 
   it('shows a phase entered again as a new sub-step', async () => {
@@ -414,7 +451,7 @@ describe('ui/task-list and the step runner', () => {
     const screen = lines(terminal);
     assert.match(screen[0], /^✖ basic-tikv-1 \(store 2\) interrupted after \ds$/);
     assert.deepEqual(screen.slice(1, 3).map((l) => l.replace(/ \d+s$/, '')), ['  ✔ evict leaders', '  ✖ wait for 0 leaders']);
-    assert.equal(screen[3], '    › interrupted: interrupted while restarting store 2 (pod basic-tikv-1, not restarted); the evict-leader scheduler of store 2 was removed');
+    assert.equal(screen[3], '    › interrupted while restarting store 2 (pod basic-tikv-1, not restarted); the evict-leader scheduler of store 2 was removed');
     assert.deepEqual(world.pd.evictingStoreIds(), []);
   });
 });

@@ -107,3 +107,43 @@ describe('kubectl tikv status, evict and restart against a simulated cluster', f
     assert.deepEqual(evictLeaderSchedulers(), []);
   });
 });
+
+describe('kubectl tikv upgrade against a simulated cluster', function () {
+  this.timeout(180_000);
+  let user: UserEnvironment;
+  let sim: SimCluster;
+
+  before(() => ensureBuilt());
+  beforeEach(() => {
+    user = createUserEnvironment();
+  });
+  afterEach(async () => {
+    await sim?.stop();
+    user.dispose();
+  });
+
+  const writes = () => sim.history.ofType('kube-request').filter((e) => ['create', 'update', 'patch', 'delete'].includes(String(e.data.verb)) && e.data.subresource !== 'portforward').length;
+
+  it('--dry-run shows the plan on stdout and changes nothing', async () => {
+    sim = await startSimCluster({ topology: 'statefulset', stores: 3, timeScale: 0.01 });
+    sim.writeKubeconfig(user.kubeconfigPath);
+    const before = writes();
+    const result = await runPlugin(user, ['upgrade', '--version', 'v8.5.1', '--dry-run', '-o', 'json']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /8\.5\.1/);
+    assert.equal(writes(), before);
+    assert.deepEqual(sim.pd.schedulerNames().filter((n) => n.startsWith('evict-leader')), []);
+  });
+
+  it('upgrades a plain StatefulSet cluster store by store to the new version, leaving no scheduler', async () => {
+    sim = await startSimCluster({ topology: 'statefulset', stores: 3, timeScale: 0.01 });
+    sim.writeKubeconfig(user.kubeconfigPath);
+    const result = await runPlugin(user, ['upgrade', '--version', 'v8.5.1', '-y', '--poll-interval', '100ms'], { timeoutMs: 150_000 });
+    assert.equal(result.code, 0, `stdout: ${result.stdout}\nstderr: ${result.stderr}`);
+    const images = sim.tikvPodNames().map((name) => (sim.store.get<KubeObject & { spec: { containers: { image: string }[] } }>(POD, sim.namespace, name)?.spec.containers[0].image));
+    assert.deepEqual(images, ['pingcap/tikv:v8.5.1', 'pingcap/tikv:v8.5.1', 'pingcap/tikv:v8.5.1']);
+    const check = await runPlugin(user, ['version', '-o', 'json']);
+    assert.deepEqual(JSON.parse(check.stdout).tikv.versions, [{ version: 'v8.5.1', stores: 3 }]);
+    assert.deepEqual(sim.pd.schedulerNames().filter((n) => n.startsWith('evict-leader')), []);
+  });
+});

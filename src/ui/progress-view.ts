@@ -21,11 +21,13 @@ export interface ProgressViewOptions {
 
 /**
  * The progress view for a stream (stderr): the listr2 task list on a terminal, one timestamped line per change
- * otherwise (CI logs, a pipe, `TERM=dumb`, which cannot move the cursor). Colour follows `--no-color`, `NO_COLOR`
- * and `FORCE_COLOR` for that stream.
+ * otherwise — CI logs, a pipe, `TERM=dumb` (cannot move the cursor), or a terminal that reports no size (a pseudo-
+ * terminal allocated without one, e.g. `docker run -t` in CI: listr2 would wrap every character and draw nothing).
+ * Colour follows `--no-color`, `NO_COLOR` and `FORCE_COLOR` for that stream.
  */
 export function createProgressView(stream: TerminalStream, options: ProgressViewOptions): ProgressView {
   const palette = colors(shouldColor(stream, options.env, options.colorAllowed ?? true));
-  if (stream.isTTY && options.env.TERM !== 'dumb') return new TaskList({ stream, colors: palette, now: options.now });
+  const drawable = stream.isTTY === true && options.env.TERM !== 'dumb' && (stream.columns ?? 0) > 0 && (stream.rows ?? 0) > 0;
+  if (drawable) return new TaskList({ stream, colors: palette, now: options.now });
   return new PlainProgress({ stream, colors: palette, verbose: options.verbose });
 }

@@ -6,7 +6,7 @@ import type { Colors } from './color.ts';
 import { PlainProgress } from './plain-progress.ts';
 import { phaseOfAction, phaseOfStep, phaseRank, phaseTitle, type StorePhase } from './store-phase.ts';
 
-/** The terminal the task list draws on: process.stderr, or a test's fake terminal. */
+/** The terminal the task list draws on: process.stderr, or a test's fake terminal. It needs a size (columns, rows). */
 export interface TerminalStream {
   write(text: string): unknown;
   isTTY?: boolean;

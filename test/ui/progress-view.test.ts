@@ -15,6 +15,8 @@ describe('ui/progress-view', () => {
     const piped = createProgressView({ write: (text: string) => written.push(text) }, { env: {} });
     assert.ok(piped instanceof PlainProgress);
     assert.ok(createProgressView(terminal, { env: { TERM: 'dumb' } }) instanceof PlainProgress);
+    // A pseudo-terminal allocated without a size cannot be drawn on.
+    assert.ok(createProgressView(new VirtualTerminal({ columns: 0, rows: 0 }), { env: {} }) instanceof PlainProgress);
   });
 
   it('colours a terminal unless NO_COLOR or --no-color, and a pipe only with FORCE_COLOR', async () => {

@@ -187,6 +187,36 @@ describe('the client-node Kube against the simulated API server', () => {
     await assert.rejects(kube.get({ ...POD, name: 'x' }), kubeError((error) => assert.equal(error.status, 403)));
   });
 
+  it('sends each --as-group as its own header, so group RBAC applies', async () => {
+    fixture.api.authz.bind('nobody', []);
+    fixture.api.authz.bindGroup('pod-readers', [{ verbs: ['list'], apiGroups: [''], resources: ['pods'] }]);
+    const kube = fixture.kube({ as: 'nobody', asGroups: ['other-team', 'pod-readers'] });
+    await kube.list(POD, { namespace: 'tidb' });
+    const alone = fixture.kube({ as: 'nobody', asGroups: ['other-team'] });
+    await assert.rejects(alone.list(POD, { namespace: 'tidb' }), kubeError((error) => assert.equal(error.status, 403)));
+  });
+
+  it('runs in a pod with the in-cluster service account (token file, CA, namespace)', async () => {
+    const { mkdirSync, writeFileSync } = await import('node:fs');
+    const path = await import('node:path');
+    const { ClientNodeKube } = await import('../../src/kube/client-node-kube.ts');
+    const { resolveKubeconfig } = await import('../../src/kube/kubeconfig.ts');
+    const serviceAccountDir = path.join(fixture.dir, 'sa');
+    mkdirSync(serviceAccountDir, { recursive: true });
+    writeFileSync(path.join(serviceAccountDir, 'token'), fixture.api.adminToken);
+    writeFileSync(path.join(serviceAccountDir, 'ca.crt'), fixture.api.ca as string);
+    writeFileSync(path.join(serviceAccountDir, 'namespace'), 'tidb');
+    const url = new URL(fixture.api.url);
+    const resolved = resolveKubeconfig({}, { env: { KUBERNETES_SERVICE_HOST: url.hostname, KUBERNETES_SERVICE_PORT: url.port }, homeDir: path.join(fixture.dir, 'no-home'), serviceAccountDir });
+    const kube = new ClientNodeKube(resolved, FAST);
+    try {
+      await kube.create(pod('from-inside', 'tidb'));
+      assert.equal((await kube.get({ ...POD, name: 'from-inside' }))?.metadata.namespace, 'tidb');
+    } finally {
+      await kube.close();
+    }
+  });
+
   it('explains an unreachable server', async () => {
     const kube = fixture.kube({ server: 'https://127.0.0.1:1' });
     await assert.rejects(

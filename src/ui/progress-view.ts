@@ -17,6 +17,8 @@ export interface ProgressViewOptions {
   verbose?: boolean;
   /** The clock the service stamps its events with (the task list's elapsed times). Default `Date.now`. */
   now?: () => number;
+  /** The command's interrupt signal: the task list says at once that cleanup is under way. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -28,6 +30,6 @@ export interface ProgressViewOptions {
 export function createProgressView(stream: TerminalStream, options: ProgressViewOptions): ProgressView {
   const palette = colors(shouldColor(stream, options.env, options.colorAllowed ?? true));
   const drawable = stream.isTTY === true && options.env.TERM !== 'dumb' && (stream.columns ?? 0) > 0 && (stream.rows ?? 0) > 0;
-  if (drawable) return new TaskList({ stream, colors: palette, now: options.now });
+  if (drawable) return new TaskList({ stream, colors: palette, now: options.now, signal: options.signal });
   return new PlainProgress({ stream, colors: palette, verbose: options.verbose });
 }

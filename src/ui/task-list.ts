@@ -23,6 +23,11 @@ export interface TaskListOptions {
   now?: () => number;
   /** How often the running sub-step's elapsed time is refreshed. Default 1 s. */
   tickMs?: number;
+  /**
+   * The command's interrupt signal: when it aborts, the list says at once that cleanup is under way (other writes
+   * to the stream, such as the CLI's own notice, only show once the list is done).
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -102,6 +107,7 @@ export class TaskList implements Progress {
   #root = new Feed<Task>();
   #run: Promise<void> | undefined;
   #ticker: ReturnType<typeof setInterval> | undefined;
+  #detach: () => void = () => {};
 
   constructor(options: TaskListOptions) {
     this.#stream = options.stream;
@@ -109,6 +115,12 @@ export class TaskList implements Progress {
     this.#now = options.now ?? Date.now;
     this.#tickMs = options.tickMs ?? 1_000;
     this.#fallback = new PlainProgress({ stream: options.stream, colors: options.colors });
+    const signal = options.signal;
+    if (signal) {
+      const onAbort = () => this.emit({ type: 'warning', message: 'interrupted: stopping and cleaning up (a scheduler kubectl-tikv added is removed before it exits)…', atMs: this.#now() });
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.#detach = () => signal.removeEventListener('abort', onAbort);
+    }
   }
 
   emit(event: ProgressEvent): void {
@@ -125,6 +137,7 @@ export class TaskList implements Progress {
 
   /** Finishes drawing: ends stores that never reported an end, writes the final list and resolves after it. */
   async stop(): Promise<void> {
+    this.#detach();
     this.#flush();
     this.#guard(() => {
       for (const store of this.#stores.values()) {

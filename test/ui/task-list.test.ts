@@ -169,6 +169,21 @@ describe('ui/task-list', () => {
     assert.deepEqual(lines(terminal).slice(-2), ['  ✖ evict leaders', '    › interrupted: the Lease was lost to another run']);
   });
 
+  it('says at once that cleanup is under way when the command is interrupted', async () => {
+    const terminal = new VirtualTerminal({ columns: 200 });
+    const controller = new AbortController();
+    const list = new TaskList({ stream: terminal, colors: colors(false), now: () => T0, signal: controller.signal });
+    const script = new EventScript(list);
+    script.store('basic-tikv-1', 2).start().beginEviction(5).draining(5);
+    await until(() => terminal.screen().includes('5 leader(s)'), () => terminal.screen());
+    controller.abort();
+    await until(() => terminal.screen().includes('cleaning up'), () => terminal.screen());
+    assert.equal(lines(terminal).at(-1), '⚠ interrupted: stopping and cleaning up (a scheduler kubectl-tikv added is removed before it exits)…');
+    script.store('basic-tikv-1', 2).end('interrupted', 'interrupted while restarting store 2 (pod basic-tikv-1, not restarted); the evict-leader scheduler of store 2 was removed');
+    await list.stop();
+    assert.equal(lines(terminal)[0], '✖ basic-tikv-1 (store 2) interrupted after 0s');
+  });
+
   it('adds stores as the run goes, with warnings and notes between them in the order they came', async () => {
     const { terminal, list, script } = setup();
     script.info('plan: basic-tikv-0, basic-tikv-1 (fewest leaders first)');

@@ -1,9 +1,12 @@
 import { UsageError } from '../errors.ts';
 import type { CliRuntime } from './runtime.ts';
 
-/** True when the user can be asked: stdin and stdout are terminals (@inquirer/prompts hangs on piped stdin). */
+/**
+ * True when the user can be asked: stdin and stderr are terminals (@inquirer/prompts hangs on piped stdin; prompts
+ * draw on stderr, so `-o json > file` can still ask).
+ */
 export function isInteractive(runtime: CliRuntime): boolean {
-  return Boolean(runtime.stdin.isTTY && runtime.stdout.isTTY);
+  return Boolean(runtime.stdin.isTTY && runtime.stderr.isTTY);
 }
 
 /** Refuses to change the cluster without a terminal to confirm on, unless `--yes` was given (exit 2, before anything). */

@@ -5,6 +5,8 @@ export interface CliOutput {
   isTTY?: boolean;
   /** Terminal width in columns, when a terminal. */
   columns?: number;
+  /** Terminal height in rows, when a terminal (the task list needs both). */
+  rows?: number;
 }
 
 /** Everything a command needs from the process, so that it can also run inside a test. */

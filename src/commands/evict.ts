@@ -2,13 +2,13 @@ import { Args, Flags } from '@oclif/core';
 import { BaseCommand, helpSuggestion } from '../cli/base-command.ts';
 import { evictionFlags } from '../cli/global-flags.ts';
 import { resolveGlobalOptions, resolveStepOptions } from '../cli/global-options.ts';
-import { requireConfirmationPossible } from '../cli/interactive.ts';
+import { isInteractive, requireConfirmationPossible } from '../cli/interactive.ts';
+import { openRollingUi } from '../cli/rolling-ui.ts';
 import { runHolder } from '../cli/run-holder.ts';
 import { UsageError } from '../errors.ts';
 import { systemClock } from '../services/clock.ts';
 import { runEvict } from '../services/evict.ts';
 import type { EvictOptions } from '../services/evict-options.ts';
-import { silentProgress } from '../services/progress.ts';
 import { isStructured, renderStructured } from '../ui/structured-output.ts';
 import { renderEvictResult } from '../ui/evict-view.ts';
 
@@ -70,8 +70,17 @@ export default class EvictCommand extends BaseCommand {
       output: globals.output,
     };
     const connection = await this.connect(globals);
+    const ui = openRollingUi(this.runtime, globals, { interactive: isInteractive(this.runtime) });
     try {
-      const result = await runEvict({ session: connection, clock: systemClock, progress: silentProgress, signal: this.runtime.signal, holder: runHolder(connection.kubeconfig.contextName) }, options);
+      let result;
+      try {
+        result = await runEvict(
+          { session: connection, clock: systemClock, progress: ui.progress, prompter: ui.prompter, signal: this.runtime.signal, holder: runHolder(connection.kubeconfig.contextName) },
+          options,
+        );
+      } finally {
+        await ui.finish();
+      }
       if (isStructured(globals.output)) this.out(renderStructured(result, globals.output));
       else this.out(renderEvictResult(result));
     } finally {

@@ -3,10 +3,10 @@ import { BaseCommand, helpSuggestion } from '../cli/base-command.ts';
 import { operationFlags } from '../cli/global-flags.ts';
 import { resolveGlobalOptions, resolveStepOptions } from '../cli/global-options.ts';
 import { isInteractive, requireConfirmationPossible } from '../cli/interactive.ts';
+import { openRollingUi } from '../cli/rolling-ui.ts';
 import { runHolder } from '../cli/run-holder.ts';
 import { UsageError } from '../errors.ts';
 import { systemClock } from '../services/clock.ts';
-import { silentProgress } from '../services/progress.ts';
 import { runRestart, type RestartResult } from '../services/restart.ts';
 import { RollingRunError } from '../services/rolling-run.ts';
 import type { RestartOptions } from '../services/restart-options.ts';
@@ -49,16 +49,20 @@ export default class RestartCommand extends BaseCommand {
     requireConfirmationPossible(this.runtime, steps.yes, 'restart TiKV');
     const options: RestartOptions = { ...steps, podNames, all: flags.all, interactive, output: globals.output };
     const connection = await this.connect(globals);
-    const render = (result: RestartResult) => {
-      if (isStructured(globals.output)) this.out(renderStructured(result, globals.output));
-    };
+    const ui = openRollingUi(this.runtime, globals, { interactive });
+    let result: RestartResult | undefined;
     try {
-      const result = await runRestart({ session: connection, clock: systemClock, progress: silentProgress, signal: this.runtime.signal, holder: runHolder(connection.kubeconfig.contextName) }, options);
-      render(result);
+      result = await runRestart(
+        { session: connection, clock: systemClock, progress: ui.progress, prompter: ui.prompter, present: ui.present, signal: this.runtime.signal, holder: runHolder(connection.kubeconfig.contextName) },
+        options,
+      );
     } catch (error) {
-      if (error instanceof RollingRunError) render(error.result as RestartResult);
+      if (error instanceof RollingRunError) result = error.result as RestartResult;
       throw error;
     } finally {
+      await ui.finish(result && { stores: result.stores, warnings: [...result.cleanedUp], doneWord: 'restarted' });
+      if (result && isStructured(globals.output)) this.out(renderStructured(result, globals.output));
+      if (result && !result.confirmed && !isStructured(globals.output)) this.note('Not confirmed; nothing changed.');
       await connection.close();
     }
   }

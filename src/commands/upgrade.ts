@@ -3,15 +3,19 @@ import { BaseCommand, helpSuggestion } from '../cli/base-command.ts';
 import { operationFlags } from '../cli/global-flags.ts';
 import { resolveGlobalOptions, resolveStepOptions } from '../cli/global-options.ts';
 import { isInteractive, requireConfirmationPossible } from '../cli/interactive.ts';
+import { formatDuration } from '../cli/duration.ts';
+import { openRollingUi } from '../cli/rolling-ui.ts';
 import { runHolder } from '../cli/run-holder.ts';
 import { STORE_ORDERS, type StoreOrder } from '../core/plan.ts';
 import { parseVersion } from '../core/version.ts';
 import { UsageError } from '../errors.ts';
 import { systemClock } from '../services/clock.ts';
-import { silentProgress } from '../services/progress.ts';
 import { RollingRunError } from '../services/rolling-run.ts';
 import { runUpgrade, type UpgradeResult } from '../services/upgrade.ts';
 import type { UpgradeOptions } from '../services/upgrade-options.ts';
+import type { Colors } from '../ui/color.ts';
+import { renderGateReport } from '../ui/gate-view.ts';
+import { renderPlan } from '../ui/plan-view.ts';
 import { isStructured, renderStructured } from '../ui/structured-output.ts';
 
 /** `kubectl tikv upgrade --version vX.Y.Z`: rolling upgrade with leader eviction, resumable. */
@@ -51,17 +55,30 @@ export default class UpgradeCommand extends BaseCommand {
       allowDowngrade: flags['allow-downgrade'],
     };
     const connection = await this.connect(globals);
-    const render = (result: UpgradeResult) => {
-      if (isStructured(globals.output)) this.out(renderStructured(result, globals.output));
-    };
+    const ui = openRollingUi(this.runtime, globals, { interactive: options.interactive });
+    let result: UpgradeResult | undefined;
     try {
-      const result = await runUpgrade({ session: connection, clock: systemClock, progress: silentProgress, signal: this.runtime.signal, holder: runHolder(connection.kubeconfig.contextName) }, options);
-      render(result);
+      result = await runUpgrade(
+        { session: connection, clock: systemClock, progress: ui.progress, prompter: ui.prompter, present: ui.present, signal: this.runtime.signal, holder: runHolder(connection.kubeconfig.contextName) },
+        options,
+      );
     } catch (error) {
-      if (error instanceof RollingRunError) render(error.result as UpgradeResult);
+      if (error instanceof RollingRunError) result = error.result as UpgradeResult;
       throw error;
     } finally {
+      await ui.finish(result && !result.dryRun ? { stores: result.stores, warnings: [...result.cleanedUp], doneWord: 'upgraded' } : undefined);
+      if (result && isStructured(globals.output)) this.out(renderStructured(result, globals.output));
+      else if (result?.dryRun) this.out(renderDryRun(result, ui.colors));
+      else if (result?.verified?.ok) this.note(`All ${result.plan.entries.length} stores are on ${result.targetVersion}${result.totalMs !== undefined ? ` (${formatDuration(result.totalMs)})` : ''}.`);
+      else if (result && !result.confirmed && !result.dryRun) this.note('Not confirmed; nothing changed.');
       await connection.close();
     }
   }
+}
+
+/** `--dry-run` output (stdout): the plan, how the topology changes, the health gates. */
+function renderDryRun(result: UpgradeResult, colors: Colors): string {
+  const parts = [`Upgrade of ${result.cluster.name} (${result.cluster.topology}) to ${result.targetVersion} — dry run, nothing changed.\n`, renderPlan(result.plan, { colors }), `How: ${result.how}\n`];
+  if (result.gates) parts.push(renderGateReport(result.gates, { colors, subject: 'the cluster' }));
+  return parts.join('\n');
 }

@@ -102,7 +102,13 @@ export async function runRestart(deps: RollingDeps, options: RestartOptions): Pr
       }
       const storeId = member.store.storeId;
       progress.emit({ type: 'store-start', podName: member.podName, storeId, index: index + result.resumedDone.length, total: result.plan.entries.length, atMs: clock.now() });
-      const eviction = await gate(fresh, member, index === 0 ? 0 : Math.min(options.readyTimeoutMs, 120_000));
+      let eviction: EvictionMode;
+      try {
+        eviction = await gate(fresh, member, index === 0 ? 0 : Math.min(options.readyTimeoutMs, 120_000));
+      } catch (error) {
+        progress.emit({ type: 'store-end', podName: member.podName, storeId, outcome: 'failed', reason: error instanceof Error ? error.message : String(error), atMs: clock.now() });
+        throw error;
+      }
       const target: StoreTarget = {
         podName: member.podName,
         storeId,
@@ -240,9 +246,9 @@ async function chooseMembers(deps: RollingDeps, snapshot: ClusterSnapshot, optio
 }
 
 async function confirm(deps: RollingDeps, options: RestartOptions, result: RestartResult): Promise<boolean> {
+  deps.present?.({ plan: result.plan });
   if (options.yes) return true;
   if (!deps.prompter) throw new UsageError('refusing to restart without confirmation: there is no terminal to ask on', { suggestions: ['Pass --yes to confirm in advance.'] });
-  deps.progress.emit({ type: 'info', message: `plan: ${result.plan.entries.filter((e) => e.action !== 'skip').map((e) => e.podName).join(', ')} (${result.plan.orderRule})`, atMs: deps.clock.now() });
   const count = result.plan.entries.filter((e) => e.action !== 'skip').length;
   return deps.prompter.confirm(`Restart ${count} TiKV pod${count === 1 ? '' : 's'} of ${result.cluster.name}, one at a time?`, false);
 }

@@ -4,6 +4,8 @@ import type { ClusterSession } from './cluster-session.ts';
 import type { Progress } from './progress.ts';
 import type { Prompter } from './prompter.ts';
 import type { LeaseTiming } from './run-lease.ts';
+import type { GateReport } from '../core/gates.ts';
+import type { Plan } from '../core/plan.ts';
 
 /** What a rolling service needs beyond the connected cluster. */
 export interface RollingDeps {
@@ -18,6 +20,8 @@ export interface RollingDeps {
   holder: string;
   leaseTiming?: LeaseTiming;
   cleanupTimeoutMs?: number;
+  /** Shows the plan (and the gates) before the confirmation, or before starting with `--yes`. */
+  present?: (presentation: { plan: Plan; gates?: GateReport; how?: string }) => void;
 }
 
 /** A rolling run that stopped early; carries what was done so far. */

@@ -119,6 +119,7 @@ export async function runUpgrade(deps: RollingDeps, options: UpgradeOptions): Pr
     result.resumed = previous?.command === 'upgrade' && previous.targetVersion === result.targetVersion;
     if (result.resumed) info(`resuming the upgrade to ${result.targetVersion} started by an earlier run: ${plan.entries.filter((e) => e.action === 'skip').length} of ${plan.entries.length} stores are already on it`);
     for (const warning of result.gates?.warnings ?? []) warn(warning);
+    deps.present?.({ plan, gates: result.gates, how: result.how });
     if (!options.yes) {
       if (!deps.prompter) throw new UsageError('refusing to upgrade without confirmation: there is no terminal to ask on', { suggestions: ['Pass --yes to confirm in advance.'] });
       result.confirmed = await deps.prompter.confirm(`Upgrade ${todo.length} TiKV store${todo.length === 1 ? '' : 's'} of ${cluster.ref.name} to ${result.targetVersion}, one at a time?`, false);
@@ -212,7 +213,9 @@ export async function runUpgrade(deps: RollingDeps, options: UpgradeOptions): Pr
       for (const warning of report.warnings) warn(warning);
       if (!report.passed) {
         const failure = report.results.find((r) => !r.ok)!;
-        throw new UserError(`stopped before ${member.podName}: ${failure.reason}`, { suggestions: [failure.suggestion ?? 'Fix it.', "Then run the same 'kubectl tikv upgrade' command again to continue."] });
+        const reason = `stopped before ${member.podName}: ${failure.reason}`;
+        progress.emit({ type: 'store-end', podName: member.podName, storeId, outcome: 'failed', reason, atMs: clock.now() });
+        throw new UserError(reason, { suggestions: [failure.suggestion ?? 'Fix it.', "Then run the same 'kubectl tikv upgrade' command again to continue."] });
       }
       const target: StoreTarget = {
         podName: member.podName,

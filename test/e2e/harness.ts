@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const NODE = path.join(REPO, 'node_modules', '.bin', 'node');
 const BUNDLE = path.join(REPO, 'dist', 'kubectl-tikv.cjs');
+const LAUNCHER = path.join(REPO, 'dist', 'launch.cjs');
 
 /** What a run printed and how it ended. */
 export interface CliResult {
@@ -33,12 +34,44 @@ export interface UserEnvironment {
   dispose(): void;
 }
 
-/** Builds dist/ when it is missing or older than a source file, so a targeted mocha run tests current code. */
+/** Where this test process's installed copy of the build lives (see `ensureBuilt`). */
+let installed: string | undefined;
+
+/**
+ * Builds dist/ when it is missing or older than a source file, then installs a private copy of the npm package's
+ * runnable parts (bin/run.js, dist/*.cjs): other engineers rebuild the shared dist/ while tests run, and a user's
+ * installed plugin does not change under a running command either.
+ */
 export function ensureBuilt(): void {
-  const newest = newestMtime([path.join(REPO, 'src'), path.join(REPO, 'bin'), path.join(REPO, 'package.json')]);
-  if (existsSync(BUNDLE) && statSync(BUNDLE).mtimeMs >= newest) return;
-  const result = spawnSync(NODE, [path.join(REPO, 'scripts', 'build.ts')], { cwd: REPO, encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`npm run build failed:\n${result.stdout}${result.stderr}`);
+  for (let attempt = 1; ; attempt++) {
+    const newest = newestMtime([path.join(REPO, 'src'), path.join(REPO, 'bin'), path.join(REPO, 'package.json')]);
+    if (!existsSync(BUNDLE) || !existsSync(LAUNCHER) || statSync(BUNDLE).mtimeMs < newest) {
+      const result = spawnSync(NODE, [path.join(REPO, 'scripts', 'build.ts')], { cwd: REPO, encoding: 'utf8' });
+      if (result.status !== 0 && attempt >= 3) throw new Error(`npm run build failed:\n${result.stdout}${result.stderr}`);
+    }
+    try {
+      const target = mkdtempSync(path.join(tmpdir(), 'kt-install-'));
+      mkdirSync(path.join(target, 'bin'));
+      mkdirSync(path.join(target, 'dist'));
+      copyFileSync(path.join(REPO, 'bin', 'run.js'), path.join(target, 'bin', 'run.js'));
+      copyFileSync(LAUNCHER, path.join(target, 'dist', 'launch.cjs'));
+      copyFileSync(BUNDLE, path.join(target, 'dist', 'kubectl-tikv.cjs'));
+      writeFileSync(path.join(target, 'package.json'), '{"type":"module"}\n');
+      if (installed) rmSync(installed, { recursive: true, force: true });
+      else process.once('exit', () => installed && rmSync(installed, { recursive: true, force: true }));
+      installed = target;
+      return;
+    } catch (error) {
+      // A concurrent build removed dist/ under us: build (or wait for it) again.
+      if (attempt >= 3) throw error;
+    }
+  }
+}
+
+/** The installed copy's bin/run.js. */
+function runJs(): string {
+  if (!installed) throw new Error('call ensureBuilt() first (in a before hook)');
+  return path.join(installed, 'bin', 'run.js');
 }
 
 function newestMtime(paths: string[]): number {
@@ -67,11 +100,11 @@ export function createUserEnvironment(): UserEnvironment {
   mkdirSync(binDir, { recursive: true });
   // What a krew install puts on PATH: a launcher running the bundled CLI with a supported Node.
   const launcher = path.join(binDir, 'kubectl-tikv');
-  writeFileSync(launcher, `#!/bin/sh\nexec '${NODE}' '${path.join(REPO, 'bin', 'run.js')}' "$@"\n`);
+  writeFileSync(launcher, `#!/bin/sh\nexec '${NODE}' '${runJs()}' "$@"\n`);
   chmodSync(launcher, 0o755);
   // kubectl's shell-completion hook for the plugin (kubectl ≥ 1.26).
   const completer = path.join(binDir, 'kubectl_complete-tikv');
-  writeFileSync(completer, `#!/bin/sh\nexec '${NODE}' '${path.join(REPO, 'bin', 'run.js')}' __complete "$@"\n`);
+  writeFileSync(completer, `#!/bin/sh\nexec '${NODE}' '${runJs()}' __complete "$@"\n`);
   chmodSync(completer, 0o755);
   const kubectlDir = path.dirname(kubectlPath());
   return {

@@ -143,6 +143,7 @@ describe('kubectl tikv upgrade against a simulated cluster', function () {
     const images = sim.tikvPodNames().map((name) => (sim.store.get<KubeObject & { spec: { containers: { image: string }[] } }>(POD, sim.namespace, name)?.spec.containers[0].image));
     assert.deepEqual(images, ['pingcap/tikv:v8.5.1', 'pingcap/tikv:v8.5.1', 'pingcap/tikv:v8.5.1']);
     const check = await runPlugin(user, ['version', '-o', 'json']);
+    assert.equal(check.code, 0, check.stderr);
     assert.deepEqual(JSON.parse(check.stdout).tikv.versions, [{ version: 'v8.5.1', stores: 3 }]);
     assert.deepEqual(sim.pd.schedulerNames().filter((n) => n.startsWith('evict-leader')), []);
   });

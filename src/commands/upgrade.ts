@@ -69,7 +69,7 @@ export default class UpgradeCommand extends BaseCommand {
       await ui.finish(result && !result.dryRun ? { stores: result.stores, warnings: [...result.cleanedUp], doneWord: 'upgraded' } : undefined);
       if (result && isStructured(globals.output)) this.out(renderStructured(result, globals.output));
       else if (result?.dryRun) this.out(renderDryRun(result, ui.colors));
-      else if (result?.verified?.ok) this.note(`All ${result.plan.entries.length} stores are on ${result.targetVersion}${result.totalMs !== undefined ? ` (${formatDuration(result.totalMs)})` : ''}.`);
+      else if (result?.verified?.ok) this.note(`All ${result.plan.entries.length} stores are on v${result.targetVersion.replace(/^v/, '')}${result.totalMs !== undefined ? ` (${formatDuration(result.totalMs)})` : ''}.`);
       else if (result && !result.confirmed && !result.dryRun) this.note('Not confirmed; nothing changed.');
       await connection.close();
     }

@@ -8,6 +8,7 @@ import type { TikvMetrics } from '../tikv/tikv-metrics.ts';
 import type { Clock } from './clock.ts';
 import type { Progress, StoreAction, StoreOutcome } from './progress.ts';
 import type { EventSink, PodSource, RestartTrigger, StepRecordStore } from './step-ports.ts';
+import { isTransientFailure } from './transient.ts';
 
 /** Everything one store's step talks to. */
 export interface StepRunnerDeps {
@@ -120,21 +121,9 @@ export async function runStoreStep(deps: StepRunnerDeps, target: StoreTarget, me
       try {
         observation = await observe(deps, target, record, signal);
         lastObservation = observation;
-        errorStreak = 0;
       } catch (error) {
         if (signal.aborted) throw signal.reason;
-        if (errorStreak === 0) firstErrorAtMs = clock.now();
-        errorStreak++;
-        const waited = clock.now() - firstErrorAtMs;
-        const limit = Math.max(target.readyTimeoutMs, target.evictTimeoutMs);
-        if (waited >= limit) {
-          throw new UserError(`lost contact with the cluster while restarting store ${storeId}: ${messageOf(error)}`, {
-            suggestions: ["Check PD and the API server ('kubectl tikv status')."],
-            cause: error,
-          });
-        }
-        warn(`store ${storeId}: ${messageOf(error)}; retrying`);
-        await clock.sleep(Math.min(MAX_ERROR_BACKOFF_MS, settings.pollIntervalMs * 2 ** Math.min(errorStreak, 4)), signal);
+        await retryAfter(error);
         continue;
       }
       const step = nextStep(target, observation);
@@ -146,96 +135,106 @@ export async function runStoreStep(deps: StepRunnerDeps, target: StoreTarget, me
       // Nothing more is changed once interrupted: cleanup takes over.
       signal.throwIfAborted();
 
-      switch (step.kind) {
-        case 'begin': {
-          const { pod, store } = observation;
-          if (!pod || !store) {
-            throw new UserError(`cannot begin: ${!pod ? `pod ${podName} does not exist` : `PD does not list store ${storeId}`}`, {
-              suggestions: ["Check 'kubectl tikv status'."],
+      try {
+        switch (step.kind) {
+          case 'begin': {
+            const { pod, store } = observation;
+            if (!pod || !store) {
+              throw new UserError(`cannot begin: ${!pod ? `pod ${podName} does not exist` : `PD does not list store ${storeId}`}`, {
+                suggestions: ["Check 'kubectl tikv status'."],
+              });
+            }
+            const tikvLeaders = typeof observation.tikvLeaderCount === 'number' ? observation.tikvLeaderCount : 0;
+            await save({
+              runId: settings.runId,
+              command: settings.command,
+              storeId,
+              podName,
+              podUid: pod.uid,
+              startTimestampSec: store.startTimestampSec,
+              leadersBefore: Math.max(store.leaderCount, tikvLeaders),
+              phase: 'evicting',
+              phaseSinceMs: clock.now(),
+              ownsScheduler: target.eviction === 'scheduler',
+              expectedVersion: target.expectedVersion,
+              holder: settings.holder,
             });
+            marks.evictBegin = clock.now();
+            act('record-written', `step recorded (${Math.max(store.leaderCount, tikvLeaders)} leaders before)`);
+            break;
           }
-          const tikvLeaders = typeof observation.tikvLeaderCount === 'number' ? observation.tikvLeaderCount : 0;
-          await save({
-            runId: settings.runId,
-            command: settings.command,
-            storeId,
-            podName,
-            podUid: pod.uid,
-            startTimestampSec: store.startTimestampSec,
-            leadersBefore: Math.max(store.leaderCount, tikvLeaders),
-            phase: 'evicting',
-            phaseSinceMs: clock.now(),
-            ownsScheduler: target.eviction === 'scheduler',
-            expectedVersion: target.expectedVersion,
-            holder: settings.holder,
-          });
-          marks.evictBegin = clock.now();
-          act('record-written', `step recorded (${Math.max(store.leaderCount, tikvLeaders)} leaders before)`);
-          break;
-        }
-        case 'add-scheduler': {
-          if (record!.schedulerAddedAtMs !== undefined) warn(`store ${storeId} was removed from the evict-leader scheduler by someone else; added it again`);
-          await deps.pd.addEvictLeader(storeId, { signal });
-          await save({ ...record!, schedulerAddedAtMs: clock.now() });
-          act('scheduler-added', `evict-leader scheduler added for store ${storeId}`);
-          event('Normal', 'EvictLeaderBegin', `kubectl-tikv: evicting leaders from store ${storeId}`);
-          if (settings.evictOnly?.noWait) return succeed(`store ${storeId} added to the evict-leader scheduler (not waiting for its leaders to leave)`);
-          break;
-        }
-        case 'wait': {
-          const untilNextPoll = observedAtMs + settings.pollIntervalMs - clock.now();
-          const untilDeadline = step.deadlineMs - clock.now();
-          await deps.pods.changed(Math.max(1, Math.min(untilNextPoll, untilDeadline)), signal);
-          break;
-        }
-        case 'trigger': {
-          if (settings.evictOnly) {
-            if (!drainedSeen) throw new UserError(`store ${storeId} cannot be evicted: ${step.reason}`, { suggestions: ["Check 'kubectl tikv status'."] });
-            return succeed(`store ${storeId} holds no leaders; it stays in the evict-leader scheduler until 'kubectl tikv evict --end --store ${storeId}'`);
+          case 'add-scheduler': {
+            if (record!.schedulerAddedAtMs !== undefined) warn(`store ${storeId} was removed from the evict-leader scheduler by someone else; added it again`);
+            await deps.pd.addEvictLeader(storeId, { signal });
+            await save({ ...record!, schedulerAddedAtMs: clock.now() });
+            act('scheduler-added', `evict-leader scheduler added for store ${storeId}`);
+            event('Normal', 'EvictLeaderBegin', `kubectl-tikv: evicting leaders from store ${storeId}`);
+            if (settings.evictOnly?.noWait) return succeed(`store ${storeId} added to the evict-leader scheduler (not waiting for its leaders to leave)`);
+            break;
           }
-          if (step.warning) warn(step.warning);
-          const current = record!;
-          if (current.phase !== 'restarting') await save({ ...current, phase: 'restarting', phaseSinceMs: clock.now() });
-          const pod = observation.pod;
-          // Only restart the pod the record names: a replacement (someone else restarted it) is left alone.
-          const untouched = pod !== undefined && pod.uid === current.podUid && !pod.terminating && observation.store?.startTimestampSec === current.startTimestampSec;
-          if (untouched) {
-            // From here on the pod counts as touched, even if the call is cut short: the API may have acted on it.
-            triggerAttempted = true;
-            await deps.restart.trigger(member, current.podUid, signal);
-            act('restart-triggered', deps.restart.describe(member));
-            event('Normal', 'RestartTriggered', `kubectl-tikv: ${deps.restart.describe(member)} (store ${storeId})`);
+          case 'wait': {
+            const untilNextPoll = observedAtMs + settings.pollIntervalMs - clock.now();
+            const untilDeadline = step.deadlineMs - clock.now();
+            await deps.pods.changed(Math.max(1, Math.min(untilNextPoll, untilDeadline)), signal);
+            break;
           }
-          await save({ ...record!, triggeredAtMs: clock.now() });
-          marks.triggered = clock.now();
-          break;
+          case 'trigger': {
+            if (settings.evictOnly) {
+              if (!drainedSeen) throw new UserError(`store ${storeId} cannot be evicted: ${step.reason}`, { suggestions: ["Check 'kubectl tikv status'."] });
+              return succeed(`store ${storeId} holds no leaders; it stays in the evict-leader scheduler until 'kubectl tikv evict --end --store ${storeId}'`);
+            }
+            if (step.warning) warn(step.warning);
+            const current = record!;
+            if (current.phase !== 'restarting') await save({ ...current, phase: 'restarting', phaseSinceMs: clock.now() });
+            const pod = observation.pod;
+            // Only restart the pod the record names: a replacement (someone else restarted it) is left alone.
+            const untouched = pod !== undefined && pod.uid === current.podUid && !pod.terminating && observation.store?.startTimestampSec === current.startTimestampSec;
+            if (untouched) {
+              // From here on the pod counts as touched, even if the call is cut short: the API may have acted on it.
+              triggerAttempted = true;
+              await deps.restart.trigger(member, current.podUid, signal);
+              act('restart-triggered', deps.restart.describe(member));
+              event('Normal', 'RestartTriggered', `kubectl-tikv: ${deps.restart.describe(member)} (store ${storeId})`);
+            }
+            await save({ ...record!, triggeredAtMs: clock.now() });
+            marks.triggered = clock.now();
+            break;
+          }
+          case 'remove-scheduler': {
+            const outcome = await deps.pd.removeEvictLeader(storeId, { signal });
+            act('scheduler-removed', outcome === 'removed' ? `evict-leader scheduler removed for store ${storeId}` : `store ${storeId} was already out of the evict-leader scheduler`);
+            event('Normal', 'EvictLeaderEnd', `kubectl-tikv: ended leader eviction of store ${storeId}`);
+            break;
+          }
+          case 'mark-returning': {
+            marks.up ??= clock.now();
+            await save({ ...record!, phase: 'returning', phaseSinceMs: clock.now() });
+            marks.returning = clock.now();
+            break;
+          }
+          case 'finish': {
+            if (step.warning) warn(step.warning);
+            else if (!target.skipLeaderReturn && target.eviction !== 'none') act('leaders-returned', step.reason);
+            await deps.records.clear(member, storeId, signal);
+            record = undefined;
+            act('record-cleared', 'step record removed');
+            event('Normal', 'RestartDone', `kubectl-tikv: ${step.reason}`);
+            return succeed(step.reason);
+          }
+          case 'fail': {
+            event('Warning', 'RestartFailed', `kubectl-tikv: ${step.reason}`);
+            throw new UserError(step.reason, { suggestions: [step.suggestion] });
+          }
         }
-        case 'remove-scheduler': {
-          const outcome = await deps.pd.removeEvictLeader(storeId, { signal });
-          act('scheduler-removed', outcome === 'removed' ? `evict-leader scheduler removed for store ${storeId}` : `store ${storeId} was already out of the evict-leader scheduler`);
-          event('Normal', 'EvictLeaderEnd', `kubectl-tikv: ended leader eviction of store ${storeId}`);
-          break;
-        }
-        case 'mark-returning': {
-          marks.up ??= clock.now();
-          await save({ ...record!, phase: 'returning', phaseSinceMs: clock.now() });
-          marks.returning = clock.now();
-          break;
-        }
-        case 'finish': {
-          if (step.warning) warn(step.warning);
-          else if (!target.skipLeaderReturn && target.eviction !== 'none') act('leaders-returned', step.reason);
-          await deps.records.clear(member, storeId, signal);
-          record = undefined;
-          act('record-cleared', 'step record removed');
-          event('Normal', 'RestartDone', `kubectl-tikv: ${step.reason}`);
-          return succeed(step.reason);
-        }
-        case 'fail': {
-          event('Warning', 'RestartFailed', `kubectl-tikv: ${step.reason}`);
-          throw new UserError(step.reason, { suggestions: [step.suggestion] });
-        }
+      } catch (error) {
+        // An action that failed on something passing (PD electing, a dropped port-forward, a 5xx/429/409 from the API
+        // server) is tried again: the step machine is level-triggered, so the next observation shows whether it took
+        // effect. Anything else ends the step.
+        if (signal.aborted || !isTransientFailure(error)) throw error;
+        await retryAfter(error);
+        continue;
       }
+      errorStreak = 0;
     }
   } catch (error) {
     const interrupted = signal.aborted;
@@ -253,6 +252,25 @@ export async function runStoreStep(deps: StepRunnerDeps, target: StoreTarget, me
     result.reason = base.message;
     finalize();
     throw new StoreStepError(base, result);
+  }
+
+  /**
+   * Waits before the next attempt after a failed observation or a transiently failed action, with back-off; gives up
+   * (as a step failure) once failures have lasted as long as the step's longest timeout.
+   */
+  async function retryAfter(error: unknown): Promise<void> {
+    if (errorStreak === 0) firstErrorAtMs = clock.now();
+    errorStreak++;
+    const waited = clock.now() - firstErrorAtMs;
+    const limit = Math.max(target.readyTimeoutMs, target.evictTimeoutMs);
+    if (waited >= limit) {
+      throw new UserError(`lost contact with the cluster while restarting store ${storeId}: ${messageOf(error)}`, {
+        suggestions: ["Check PD and the API server ('kubectl tikv status')."],
+        cause: error,
+      });
+    }
+    warn(`store ${storeId}: ${messageOf(error)}; retrying`);
+    await clock.sleep(Math.min(MAX_ERROR_BACKOFF_MS, settings.pollIntervalMs * 2 ** Math.min(errorStreak, 4)), signal);
   }
 
   function succeed(reason: string): StoreResult {

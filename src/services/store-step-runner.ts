@@ -96,6 +96,10 @@ export async function runStoreStep(deps: StepRunnerDeps, target: StoreTarget, me
   let record = await deps.records.read(member, storeId, signal);
   if (record) {
     progress.emit({ type: 'info', message: `store ${storeId}: resuming a step left in phase ${record.phase} by run ${record.runId}${record.holder ? ` (${record.holder})` : ''}`, atMs: clock.now() });
+    // This run's timeouts count from now: measured from the earlier run's times, a step resumed after the user fixed
+    // what stopped it would fail at once ("within the ready timeout") before it could see the fix.
+    const now = clock.now();
+    record = { ...record, phaseSinceMs: now, ...(record.triggeredAtMs !== undefined ? { triggeredAtMs: now } : {}) };
   }
   let lastStep: Step | undefined;
   let lastObservation: StoreObservation | undefined;

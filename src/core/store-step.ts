@@ -186,6 +186,11 @@ function restarting(target: StoreTarget, o: StoreObservation, record: StepRecord
     if (target.eviction === 'operator' && store && pod?.uid === record.podUid) {
       return { kind: 'wait', for: 'leaders-drained', reason: `operator evicting store ${target.storeId}: ${leaderText(store.leaderCount, o.tikvLeaderCount)}`, deadlineMs };
     }
+    if (record.ownsScheduler && !o.schedulerHasStore && pod?.uid === record.podUid && store?.startTimestampSec === record.startTimestampSec) {
+      // The old TiKV still serves until its pod is gone: without the scheduler, balance-leader would hand it leaders
+      // back just before it stops (someone removed ours behind our back).
+      return { kind: 'add-scheduler', reason: `store ${target.storeId} left the evict-leader scheduler while its pod is terminating (removed by someone else); adding it again` };
+    }
     return { kind: 'wait', for: 'pod-replaced', reason: pod ? `pod ${target.podName} is terminating` : `pod ${target.podName} is being recreated`, deadlineMs };
   }
   if (!pod.ready) {

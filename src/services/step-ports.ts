@@ -5,6 +5,8 @@ import type { StepRecord } from '../core/step-record.ts';
 export interface PodSource {
   /** The pod named `podName` now, or undefined while none exists. */
   get(podName: string): TikvPod | undefined;
+  /** Every TiKV pod of the cluster now (for the last check before a restart); absent in sources that cannot list. */
+  all?(): TikvPod[];
   /** Resolves on the next change to any watched pod, or after `timeoutMs`; rejects when `signal` aborts. */
   changed(timeoutMs: number, signal: AbortSignal): Promise<void>;
 }

@@ -37,6 +37,8 @@ export interface StepRunSettings {
    * scheduler and the record in place — the eviction is the result — instead of restarting.
    */
   evictOnly?: { noWait: boolean };
+  /** `--force`: restart even when another store is unavailable at the last moment (with a warning). */
+  force?: boolean;
 }
 
 /** What happened to one store, for the summary and `-o json`. */
@@ -187,12 +189,25 @@ export async function runStoreStep(deps: StepRunnerDeps, target: StoreTarget, me
               if (!drainedSeen) throw new UserError(`store ${storeId} cannot be evicted: ${step.reason}`, { suggestions: ["Check 'kubectl tikv status'."] });
               return succeed(`store ${storeId} holds no leaders; it stays in the evict-leader scheduler until 'kubectl tikv evict --end --store ${storeId}'`);
             }
-            if (step.warning) warn(step.warning);
             const current = record!;
-            if (current.phase !== 'restarting') await save({ ...current, phase: 'restarting', phaseSinceMs: clock.now() });
             const pod = observation.pod;
             // Only restart the pod the record names: a replacement (someone else restarted it) is left alone.
             const untouched = pod !== undefined && pod.uid === current.podUid && !pod.terminating && observation.store?.startTimestampSec === current.startTimestampSec;
+            if (untouched) {
+              const unsafe = await checkBeforeRestart(current);
+              // Our eviction vanished since the observation: the next one adds it again and waits for 0 leaders.
+              if (unsafe === 'eviction-gone') break;
+              if (unsafe !== undefined) {
+                if (!settings.force) {
+                  throw new UserError(`not restarting pod ${podName}: ${unsafe}`, {
+                    suggestions: ['Restart one store at a time: wait until every other store is Up and its pod Ready, or fix the one that is not; then run the same command again.'],
+                  });
+                }
+                warn(`--force: restarting pod ${podName} although ${unsafe}`);
+              }
+            }
+            if (step.warning) warn(step.warning);
+            if (current.phase !== 'restarting') await save({ ...current, phase: 'restarting', phaseSinceMs: clock.now() });
             if (untouched) {
               // From here on the pod counts as touched, even if the call is cut short: the API may have acted on it.
               triggerAttempted = true;
@@ -256,6 +271,26 @@ export async function runStoreStep(deps: StepRunnerDeps, target: StoreTarget, me
     result.reason = base.message;
     finalize();
     throw new StoreStepError(base, result);
+  }
+
+  /**
+   * The last look before a store is restarted, after the decision: the gates were checked before the store's step
+   * began, which may be minutes ago. Returns why restarting now would take a second store down (another store not
+   * Up in PD, or another TiKV pod not Ready — the pod shows a crash at once, PD only after 20 s), `eviction-gone`
+   * when our scheduler was removed since the observation, or undefined when it is safe.
+   */
+  async function checkBeforeRestart(current: StepRecord): Promise<string | undefined> {
+    const [stores, evictions] = await Promise.all([
+      deps.pd.stores({ signal }),
+      current.ownsScheduler && target.eviction === 'scheduler' ? deps.pd.evictLeaderState({ signal }) : undefined,
+    ]);
+    if (evictions && !evictions.storeIds.includes(storeId)) return 'eviction-gone';
+    const reasons: string[] = [];
+    const notUp = stores.filter((s) => s.storeId !== storeId && s.stateName !== 'Up' && s.stateName !== 'Tombstone');
+    if (notUp.length > 0) reasons.push(`${notUp.map((s) => `store ${s.storeId} (${s.stateName})`).join(', ')} ${notUp.length > 1 ? 'are' : 'is'} not Up`);
+    const notReady = (deps.pods.all?.() ?? []).filter((p) => p.name !== podName && (!p.ready || p.terminating)).map((p) => p.name).sort();
+    if (notReady.length > 0) reasons.push(`TiKV pod${notReady.length > 1 ? 's' : ''} ${notReady.join(', ')} ${notReady.length > 1 ? 'are' : 'is'} not Ready`);
+    return reasons.length > 0 ? reasons.join(', and ') : undefined;
   }
 
   /**

@@ -109,6 +109,12 @@ class PreStopProcess implements SimProcess {
     this.#inner.kill();
   }
 
+  /** A crash fault of the wrapped process (its container exits on its own; the kubelet restarts it). */
+  crash(code?: number): void {
+    this.#abort.abort(new Error('crashed'));
+    (this.#inner as SimProcess & { crash?: (code?: number) => void }).crash?.(code);
+  }
+
   async #runChecker(): Promise<void> {
     const where = { namespace: this.#container.namespace, pod: this.#container.podName };
     this.#history.record('prestop-hook', 'prestop-started', where);

@@ -2,6 +2,7 @@ import { evaluateGates, type GateReport } from '../core/gates.ts';
 import type { Eviction, Member } from '../core/model.ts';
 import type { Clock } from './clock.ts';
 import type { ClusterSession, ClusterSnapshot } from './cluster-session.ts';
+import { retryTransient } from './transient.ts';
 
 /** Reads what the gates need from PD (members, health, replication, region health) and evaluates them for a member. */
 export async function checkGates(
@@ -48,12 +49,22 @@ const TRANSIENT_GATES = new Set(['pd-healthy', 'other-stores-up', 'region-health
  */
 export async function awaitGates(
   evaluate: () => Promise<GateReport>,
-  options: { patienceMs: number; pollIntervalMs: number; clock: Clock; signal: AbortSignal; onWaiting: (reason: string) => void },
+  options: {
+    patienceMs: number;
+    pollIntervalMs: number;
+    clock: Clock;
+    signal: AbortSignal;
+    onWaiting: (reason: string) => void;
+    /** How long reading what the gates need may keep failing transiently (PD electing, API 5xx/429). Default max(patienceMs, 30 s). */
+    errorBudgetMs?: number;
+  },
 ): Promise<GateReport> {
   const deadline = options.clock.now() + options.patienceMs;
+  const errorBudgetMs = options.errorBudgetMs ?? Math.max(options.patienceMs, 30_000);
   let lastReason = '';
   for (;;) {
-    const report = await evaluate();
+    // A failed read is not a failed gate: a PD election or a throttled API server must not stop the run.
+    const report = await retryTransient(evaluate, { budgetMs: errorBudgetMs, pollIntervalMs: options.pollIntervalMs, clock: options.clock, signal: options.signal, onRetry: (message) => options.onWaiting(`reading the health gates failed: ${message}`) });
     const failures = report.results.filter((r) => !r.ok);
     if (report.passed || failures.some((r) => !TRANSIENT_GATES.has(r.gate)) || options.clock.now() >= deadline) return report;
     if (failures[0].reason !== lastReason) {

@@ -8,6 +8,10 @@
 // vm.Script#createCachedData() once the command has run, so it holds those functions too. V8 checks the cache
 // against its version and flags (a rejected cache is rewritten) and the source only by length: the file name carries
 // the bundle's content hash, which the build writes into this file together with the bundle.
+//
+// A cache made after `--help` lacks the Kubernetes client that `status` then compiles at every run; so the cache
+// records how much heap the run that made it used, and a run that used a quarter more (it loaded more code)
+// writes a new one, which holds what the cache had plus what this run compiled.
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import path from 'node:path';
@@ -17,25 +21,32 @@ import { compileCacheDirectory } from '../src/cli/compile-cache-dir.ts';
 declare const BUNDLE_SHA256: string;
 declare const BUNDLE_BYTES: number;
 
+/** First bytes of a cache file; the next four are the heap (KiB) of the run that wrote it, then V8's data. */
+const MAGIC = 'KTC1';
+
 const bundle = path.join(__dirname, 'kubectl-tikv.cjs');
 // esbuild writes ASCII only, so latin1 decodes it exactly and into V8's compact one-byte strings.
 const source = readFileSync(bundle, 'latin1');
 const cacheFile = codeCacheFile();
-let cachedData: Buffer | undefined;
+let cache: { data: Buffer; heapKiB: number } | undefined;
 try {
-  if (cacheFile) cachedData = readFileSync(cacheFile);
+  if (cacheFile) cache = parseCacheFile(readFileSync(cacheFile));
 } catch {
   // No cache yet (first run after an install or an upgrade): compile, and write one when the command is done.
 }
 
 const script = new vm.Script(Module.wrap(source), {
   filename: bundle,
-  cachedData,
+  cachedData: cache?.data,
   importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
 });
-if (cacheFile && (!cachedData || script.cachedDataRejected)) {
+if (cacheFile) {
+  const stale = !cache || script.cachedDataRejected;
   // bin/kubectl-tikv.ts exits the process when the command and its cleanup are done; 'exit' listeners run then.
-  process.once('exit', () => saveCodeCache(cacheFile, script));
+  process.once('exit', () => {
+    const heapKiB = Math.round(process.memoryUsage().heapUsed / 1024);
+    if (stale || heapKiB > (cache?.heapKiB ?? 0) * 1.25) saveCodeCache(cacheFile, script, heapKiB);
+  });
 }
 const wrapper = script.runInThisContext() as (exports: object, require: NodeJS.Require, module: object, filename: string, dirname: string) => void;
 const bundleModule = { exports: {}, filename: bundle, id: bundle };
@@ -48,12 +59,21 @@ function codeCacheFile(): string | undefined {
   return directory && path.join(directory, `${process.version}-${process.arch}-${BUNDLE_SHA256.slice(0, 16)}.v8cache`);
 }
 
-function saveCodeCache(file: string, compiled: vm.Script): void {
+/** The V8 data and the heap size recorded in a cache file (MAGIC, uint32 LE KiB, V8 data); undefined if not one. */
+function parseCacheFile(file: Buffer): { data: Buffer; heapKiB: number } | undefined {
+  if (file.length < 8 || file.toString('latin1', 0, 4) !== MAGIC) return undefined;
+  return { data: file.subarray(8), heapKiB: file.readUInt32LE(4) };
+}
+
+function saveCodeCache(file: string, compiled: vm.Script, heapKiB: number): void {
   try {
     mkdirSync(path.dirname(file), { recursive: true });
+    const header = Buffer.alloc(8);
+    header.write(MAGIC, 0, 'latin1');
+    header.writeUInt32LE(Math.min(heapKiB, 0xffffffff), 4);
     // Written aside and renamed, so that a concurrent run never reads half a cache.
     const partial = `${file}.${process.pid}.partial`;
-    writeFileSync(partial, compiled.createCachedData());
+    writeFileSync(partial, Buffer.concat([header, compiled.createCachedData()]));
     renameSync(partial, file);
   } catch {
     // An unwritable cache directory only costs start-up time.

@@ -3,14 +3,10 @@ import { BaseCommand, helpSuggestion } from '../cli/base-command.ts';
 import { evictionFlags } from '../cli/global-flags.ts';
 import { resolveGlobalOptions, resolveStepOptions } from '../cli/global-options.ts';
 import { isInteractive, requireConfirmationPossible } from '../cli/interactive.ts';
-import { openRollingUi } from '../cli/rolling-ui.ts';
 import { runHolder } from '../cli/run-holder.ts';
 import { UsageError } from '../errors.ts';
 import { systemClock } from '../services/clock.ts';
-import { runEvict } from '../services/evict.ts';
 import type { EvictOptions } from '../services/evict-options.ts';
-import { isStructured, renderStructured } from '../ui/structured-output.ts';
-import { renderEvictResult } from '../ui/evict-view.ts';
 
 /** `kubectl tikv evict POD|--store ID`: begin (or `--end`) leader eviction of one store; `--list` shows them. */
 export default class EvictCommand extends BaseCommand {
@@ -35,6 +31,13 @@ export default class EvictCommand extends BaseCommand {
   };
 
   async run(): Promise<void> {
+    // Loaded here, not at the top: every start (--help, version) would otherwise evaluate them (test/dist/startup.test.ts).
+    const [{ openRollingUi }, { runEvict }, { isStructured, renderStructured }, { renderEvictResult }] = await Promise.all([
+      import('../cli/rolling-ui.ts'),
+      import('../services/evict.ts'),
+      import('../ui/structured-output.ts'),
+      import('../ui/evict-view.ts'),
+    ]);
     const { flags, args } = await this.parseInput(EvictCommand);
     const globals = resolveGlobalOptions(flags, this.runtime.env);
     const steps = resolveStepOptions(flags, globals.pollIntervalMs);

@@ -1,16 +1,13 @@
 import { Args, Flags } from '@oclif/core';
+import type { RestartResult } from '../services/restart.ts';
 import { BaseCommand, helpSuggestion } from '../cli/base-command.ts';
 import { operationFlags } from '../cli/global-flags.ts';
 import { resolveGlobalOptions, resolveStepOptions } from '../cli/global-options.ts';
 import { isInteractive, requireConfirmationPossible } from '../cli/interactive.ts';
-import { openRollingUi } from '../cli/rolling-ui.ts';
 import { runHolder } from '../cli/run-holder.ts';
 import { UsageError } from '../errors.ts';
 import { systemClock } from '../services/clock.ts';
-import { runRestart, type RestartResult } from '../services/restart.ts';
-import { RollingRunError } from '../services/rolling-run.ts';
 import type { RestartOptions } from '../services/restart-options.ts';
-import { isStructured, renderStructured } from '../ui/structured-output.ts';
 
 /** `kubectl tikv restart [POD …]`: graceful restart, one store at a time. */
 export default class RestartCommand extends BaseCommand {
@@ -31,6 +28,13 @@ export default class RestartCommand extends BaseCommand {
   };
 
   async run(): Promise<void> {
+    // Loaded here, not at the top: every start (--help, version) would otherwise evaluate them (test/dist/startup.test.ts).
+    const [{ openRollingUi }, { runRestart }, { RollingRunError }, { isStructured, renderStructured }] = await Promise.all([
+      import('../cli/rolling-ui.ts'),
+      import('../services/restart.ts'),
+      import('../services/rolling-run.ts'),
+      import('../ui/structured-output.ts'),
+    ]);
     const { flags, args } = await this.parseInput(RestartCommand);
     const globals = resolveGlobalOptions(flags, this.runtime.env);
     const steps = resolveStepOptions(flags, globals.pollIntervalMs);

@@ -1,11 +1,8 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base-command.ts';
 import { resolveGlobalOptions } from '../cli/global-options.ts';
-import { readStatus } from '../services/status.ts';
 import type { StatusOptions } from '../services/status-options.ts';
 import { colors, shouldColor } from '../ui/color.ts';
-import { renderStatus } from '../ui/status-view.ts';
-import { isStructured, renderStructured } from '../ui/structured-output.ts';
 
 /** `kubectl tikv status` (alias `stores`): topology, PD, every store ↔ pod, evictions, region health. */
 export default class StatusCommand extends BaseCommand {
@@ -23,6 +20,12 @@ export default class StatusCommand extends BaseCommand {
   };
 
   async run(): Promise<void> {
+    // Loaded here, not at the top: every start (--help, version) would otherwise evaluate them (test/dist/startup.test.ts).
+    const [{ readStatus }, { renderStatus }, { isStructured, renderStructured }] = await Promise.all([
+      import('../services/status.ts'),
+      import('../ui/status-view.ts'),
+      import('../ui/structured-output.ts'),
+    ]);
     const { flags } = await this.parseInput(StatusCommand);
     const globals = resolveGlobalOptions(flags, this.runtime.env);
     const options: StatusOptions = { output: globals.output, watch: flags.watch, pollIntervalMs: globals.pollIntervalMs };

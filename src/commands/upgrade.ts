@@ -1,22 +1,19 @@
 import { Flags } from '@oclif/core';
+import type { UpgradeResult } from '../services/upgrade.ts';
 import { BaseCommand, helpSuggestion } from '../cli/base-command.ts';
 import { operationFlags } from '../cli/global-flags.ts';
 import { resolveGlobalOptions, resolveStepOptions } from '../cli/global-options.ts';
 import { isInteractive, requireConfirmationPossible } from '../cli/interactive.ts';
 import { formatDuration } from '../cli/duration.ts';
-import { openRollingUi } from '../cli/rolling-ui.ts';
 import { runHolder } from '../cli/run-holder.ts';
 import { STORE_ORDERS, type StoreOrder } from '../core/plan.ts';
 import { parseVersion } from '../core/version.ts';
 import { UsageError } from '../errors.ts';
 import { systemClock } from '../services/clock.ts';
-import { RollingRunError } from '../services/rolling-run.ts';
-import { runUpgrade, type UpgradeResult } from '../services/upgrade.ts';
 import type { UpgradeOptions } from '../services/upgrade-options.ts';
 import type { Colors } from '../ui/color.ts';
 import { renderGateReport } from '../ui/gate-view.ts';
 import { renderPlan } from '../ui/plan-view.ts';
-import { isStructured, renderStructured } from '../ui/structured-output.ts';
 
 /** `kubectl tikv upgrade --version vX.Y.Z`: rolling upgrade with leader eviction, resumable. */
 export default class UpgradeCommand extends BaseCommand {
@@ -36,6 +33,13 @@ export default class UpgradeCommand extends BaseCommand {
   };
 
   async run(): Promise<void> {
+    // Loaded here, not at the top: every start (--help, version) would otherwise evaluate them (test/dist/startup.test.ts).
+    const [{ openRollingUi }, { RollingRunError }, { runUpgrade }, { isStructured, renderStructured }] = await Promise.all([
+      import('../cli/rolling-ui.ts'),
+      import('../services/rolling-run.ts'),
+      import('../services/upgrade.ts'),
+      import('../ui/structured-output.ts'),
+    ]);
     const { flags } = await this.parseInput(UpgradeCommand);
     const globals = resolveGlobalOptions(flags, this.runtime.env);
     const steps = resolveStepOptions(flags, globals.pollIntervalMs);

@@ -2,7 +2,6 @@ import { Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base-command.ts';
 import type { ClusterConnection } from '../cli/cluster-connection.ts';
 import { type GlobalOptions, resolveGlobalOptions } from '../cli/global-options.ts';
-import { isStructured, renderStructured } from '../ui/structured-output.ts';
 
 /** What `kubectl tikv version` reports; `cluster`, `pd` and `tikv` only when a cluster was reached. */
 export interface VersionReport {
@@ -42,7 +41,7 @@ export default class VersionCommand extends BaseCommand {
         failure = error;
       }
     }
-    this.#render(report, globals);
+    await this.#render(report, globals);
     // The plugin's own version is printed either way; then the cluster's failure decides the exit code.
     if (failure !== undefined) throw failure;
   }
@@ -78,8 +77,10 @@ export default class VersionCommand extends BaseCommand {
     }
   }
 
-  #render(report: VersionReport, globals: GlobalOptions): void {
-    if (isStructured(globals.output)) {
+  async #render(report: VersionReport, globals: GlobalOptions): Promise<void> {
+    if (globals.output === 'json' || globals.output === 'yaml') {
+      // Loaded only for -o json|yaml: every start (version --client) would otherwise evaluate the YAML library.
+      const { renderStructured } = await import('../ui/structured-output.ts');
       this.out(renderStructured(report, globals.output));
       return;
     }

@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { compileCacheDirectory } from '../../src/cli/compile-cache-dir.ts';
 import { lazyIndexSource } from '../../scripts/build/oclif-startup.ts';
+import { packageOf, STARTUP_ROOTS, startupClosure } from '../../scripts/build/startup-closure.ts';
+import type { Metafile } from 'esbuild';
 import { ensureBuilt, REPO } from '../e2e/harness.ts';
 
 const NODE = path.join(REPO, 'node_modules', '.bin', 'node');
@@ -26,6 +28,37 @@ describe('start-up of the built CLI', () => {
       assert.equal(compileCacheDirectory({}, 'linux', home), '/home/from-passwd/.cache/kubectl-tikv/compile-cache');
       assert.equal(compileCacheDirectory({}, 'linux', () => undefined), undefined);
       assert.equal(compileCacheDirectory({}, 'win32', home), undefined);
+    });
+  });
+
+  describe('what every start evaluates (--help, version --client)', () => {
+    let closure: Set<string>;
+    before(() => {
+      ensureBuilt();
+      const metafile = JSON.parse(readFileSync(path.join(REPO, 'dist', 'kubectl-tikv.meta.json'), 'utf8')) as Metafile;
+      closure = startupClosure(metafile, STARTUP_ROOTS);
+    });
+
+    it('leaves out the Kubernetes client, undici, listr2, inquirer, YAML and the services: commands import them when they run', () => {
+      const heavy = /^(@kubernetes\/|undici$|listr2$|@listr2\/|@inquirer\/|yaml$|ws$|iconv-lite$)/;
+      assert.deepEqual([...closure].filter((input) => heavy.test(packageOf(input) ?? '')), []);
+      assert.deepEqual([...closure].filter((input) => input.startsWith('src/services/') && input !== 'src/services/clock.ts'), []);
+      assert.deepEqual([...closure].filter((input) => /^src\/(pd|tikv)\//.test(input) || input === 'src/kube/client-node-kube.ts'), []);
+    });
+
+    it('follows static imports and require() but stops at dynamic import()', () => {
+      const metafile = {
+        inputs: {
+          'a.ts': { bytes: 1, imports: [{ path: 'b.ts', kind: 'import-statement' }, { path: 'c.ts', kind: 'dynamic-import' }, { path: 'node:fs', kind: 'import-statement', external: true }] },
+          'b.ts': { bytes: 1, imports: [{ path: 'node_modules/x/index.js', kind: 'require-call' }] },
+          'c.ts': { bytes: 1, imports: [] },
+          'node_modules/x/index.js': { bytes: 1, imports: [] },
+        },
+        outputs: {},
+      } as unknown as Metafile;
+      assert.deepEqual([...startupClosure(metafile, ['a.ts'])].sort(), ['a.ts', 'b.ts', 'node_modules/x/index.js']);
+      assert.equal(packageOf('node_modules/@scope/pkg/lib/x.js'), '@scope/pkg');
+      assert.equal(packageOf('src/cli/main.ts'), undefined);
     });
   });
 
@@ -71,19 +104,40 @@ describe('start-up of the built CLI', () => {
       }
     };
 
-    it('writes the cache after the first run, for this Node and this bundle', () => {
+    const cacheFile = () => path.join(cacheHome, 'xdg', 'kubectl-tikv', 'compile-cache', cacheFiles()[0]);
+
+    it('writes the cache after the first run, for this Node and this bundle, and uses it as it is afterwards', () => {
       const first = run(['version', '--client']);
       assert.equal(first.status, 0, first.stderr);
       assert.match(first.stdout, /^kubectl-tikv v\d+\.\d+\.\d+ /);
       const files = cacheFiles();
       assert.equal(files.length, 1, files.join());
       assert.match(files[0], new RegExp(`^${process.version.replace(/\./g, '\\.')}-${process.arch}-[0-9a-f]{16}\\.v8cache$`));
-      assert.ok(readFileSync(path.join(cacheHome, 'xdg', 'kubectl-tikv', 'compile-cache', files[0])).length > 100_000, 'the cache holds the compiled functions');
+      const written = readFileSync(cacheFile());
+      assert.equal(written.toString('latin1', 0, 4), 'KTC1');
+      assert.ok(written.length > 100_000, 'the cache holds the compiled functions');
+      // V8's data differs from one createCachedData() to the next: an untouched file means it was read and accepted.
+      assert.equal(run(['--help']).status, 0);
+      assert.ok(readFileSync(cacheFile()).equals(written), 'a run like the first one keeps the cache');
+    });
+
+    it('writes a larger cache when a command loads much more code than the run that wrote it', () => {
+      assert.equal(run(['--help']).status, 0);
+      const small = readFileSync(cacheFile());
+      const kubeconfig = path.join(cacheHome, 'kubeconfig');
+      writeFileSync(kubeconfig, 'apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "https://127.0.0.1:9"}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: x, context: {cluster: c, user: u, namespace: tidb}}]\ncurrent-context: x\n');
+      const status = run(['status'], { KUBECONFIG: kubeconfig });
+      assert.equal(status.status, 1, status.stderr);
+      const large = readFileSync(cacheFile());
+      assert.ok(large.length > small.length * 1.2, `${large.length} vs ${small.length}`);
+      assert.ok(large.readUInt32LE(4) > small.readUInt32LE(4) * 1.25, 'it records the larger heap');
+      assert.equal(run(['--help']).status, 0);
+      assert.ok(readFileSync(cacheFile()).equals(large), 'a smaller command keeps the larger cache');
     });
 
     it('replaces a cache V8 rejects, and runs correctly meanwhile', () => {
       assert.equal(run(['--help']).status, 0);
-      const file = path.join(cacheHome, 'xdg', 'kubectl-tikv', 'compile-cache', cacheFiles()[0]);
+      const file = cacheFile();
       writeFileSync(file, 'not a code cache');
       const second = run(['version', '--client']);
       assert.equal(second.status, 0, second.stderr);

@@ -697,6 +697,8 @@ export class ObjectStore {
       pod: resource.kind === 'Pod' && resource.group === '' ? object.metadata.name : undefined,
       uid: object.metadata.uid,
       resourceVersion: object.metadata.resourceVersion,
+      // Tells a spec change (generation bump) from a metadata or status write, e.g. for benchmarks.
+      ...(object.metadata.generation !== undefined ? { generation: object.metadata.generation } : {}),
       ...extra,
     });
   }

@@ -175,6 +175,10 @@ export interface StoreRecord {
   /** Leader count when the latest drain began (eviction added, stopping, stopped). */
   drainStartCount?: number;
   awaitingReturn?: { before: number };
+  /** 'store-heartbeat-after-start' was recorded for the current start_timestamp. */
+  heartbeatAfterStartSeen?: boolean;
+  /** Wall ms of the first heartbeat since the store (re-)registered. */
+  firstHeartbeatSinceRegisterMs?: number;
 }
 
 /** @internal PD's record of one member. */
@@ -753,6 +757,8 @@ export class PdCluster {
       store.startTimestampSec = Math.max(nowSec, store.startTimestampSec + 1);
     }
     if (!this.bootstrappedAtMs) this.#bootstrap();
+    store.heartbeatAfterStartSeen = false;
+    store.firstHeartbeatSinceRegisterMs = undefined;
     this.history.record('pd', 'store-registered', {
       storeId: store.storeId,
       address: store.address,
@@ -797,6 +803,19 @@ export class PdCluster {
     const nowMs = Date.now();
     store.lastHeartbeatNs = BigInt(nowMs) * 1_000_000n + BigInt(this.random.int(0, 999_999));
     store.hasStats = true;
+    store.firstHeartbeatSinceRegisterMs ??= nowMs;
+    // The first heartbeat stamped after the start second is the earliest PD can show that the new process runs
+    // (start_timestamp has one-second resolution); benchmarks measure reaction lag from it. At small time scales
+    // it can come several heartbeats after the first one (firstHeartbeatMs), which real 10 s heartbeats never do.
+    if (!store.heartbeatAfterStartSeen && nowMs >= (store.startTimestampSec + 1) * 1000) {
+      store.heartbeatAfterStartSeen = true;
+      this.history.record('pd', 'store-heartbeat-after-start', {
+        storeId,
+        startTimestampSec: store.startTimestampSec,
+        lastHeartbeatMs: nowMs,
+        firstHeartbeatMs: store.firstHeartbeatSinceRegisterMs,
+      });
+    }
     if (stats.stopping && !store.stopping) store.drainStartCount ??= this.regions.leaderCount(storeId);
     store.stopping = Boolean(stats.stopping);
     this.flag(store);

@@ -1,0 +1,64 @@
+import { runCli, type CliInstall } from './cli.ts';
+import { analyseUpgrade, type UpgradeAnalysis } from './upgrade-analysis.ts';
+import type { SimProcess } from './sim-process.ts';
+
+/** One measured `kubectl tikv upgrade` run. */
+export interface UpgradeRun {
+  stores: number;
+  targetVersion: string;
+  /** The tool's poll interval in real-world ms (the flag gets it × timeScale). */
+  pollIntervalRealMs: number;
+  timeScale: number;
+  /** CLI process wall time, ms. */
+  wallMs: number;
+  cpuMs: number | undefined;
+  peakRssKiB: number | undefined;
+  rssSamples: number;
+  analysis: UpgradeAnalysis;
+}
+
+/**
+ * Runs `upgrade --version V --yes` against the simulated cluster as a separate process, with the poll interval
+ * scaled like the simulator's delays, then reads the run back out of the simulator's History.
+ */
+export async function runUpgrade(options: {
+  sim: SimProcess;
+  install: CliInstall;
+  stores: number;
+  targetVersion: string;
+  pollIntervalRealMs: number;
+  timeScale: number;
+  timeoutMs: number;
+}): Promise<UpgradeRun> {
+  const { sim, install } = options;
+  const leaderCountsAtStart = await sim.mark();
+  const pollMs = options.pollIntervalRealMs * options.timeScale;
+  const cliStartAt = Date.now();
+  const run = await runCli(install, ['upgrade', '--version', options.targetVersion, '--yes', `--poll-interval=${formatMs(pollMs)}`], {
+    kubeconfig: sim.kubeconfig,
+    timeoutMs: options.timeoutMs,
+  });
+  const cliEndAt = Date.now();
+  const entries = await sim.history();
+  if (run.code !== 0) {
+    throw new Error(`kubectl tikv upgrade --version ${options.targetVersion} exited ${run.code ?? run.signal}:\n${run.stderr.split('\n').slice(-25).join('\n')}`);
+  }
+  const analysis = analyseUpgrade({ entries, cliStartAt, cliEndAt, leaderCountsAtStart, kubeUser: 'admin' });
+  if (analysis.stores.length !== options.stores) throw new Error(`expected ${options.stores} stores in the upgrade, the History shows ${analysis.stores.length}`);
+  return {
+    stores: options.stores,
+    targetVersion: options.targetVersion,
+    pollIntervalRealMs: options.pollIntervalRealMs,
+    timeScale: options.timeScale,
+    wallMs: cliEndAt - cliStartAt,
+    cpuMs: run.cpuMs,
+    peakRssKiB: run.peakRssKiB,
+    rssSamples: run.rssSamples,
+    analysis,
+  };
+}
+
+/** A duration flag value oclif/our parser accepts (`12.5ms`). */
+function formatMs(ms: number): string {
+  return `${Number(ms.toFixed(3))}ms`;
+}

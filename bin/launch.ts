@@ -1,62 +1,79 @@
-// Runs the program bundle (dist/kubectl-tikv.cjs, built from bin/kubectl-tikv.ts) with V8's code cache; built to
-// dist/launch.cjs beside it. The npm package (bin/run.js) and the Linux/macOS archives (the `kubectl-tikv` sh
-// launcher) start here; the Windows executable runs the bundle directly.
+// Runs the program (bin/kubectl-tikv.ts) with V8's code cache; built to dist/launch.cjs. The npm package (bin/run.js)
+// and the Linux/macOS archives (the `kubectl-tikv` sh launcher) start here; the Windows executable runs the one-file
+// build (dist/kubectl-tikv.cjs) directly.
+//
+// The program is split in two files (scripts/build/split.ts): kubectl-tikv-core.cjs, what every start evaluates, and
+// kubectl-tikv-lazy.cjs, loaded on the first dynamic import of a service, the Kubernetes client … — so --help reads
+// and deserialises a fifth of the code.
 //
 // Why not module.enableCompileCache(): Node writes that cache right after compiling a file, before running it, so it
 // holds only the top-level code; every function the CLI calls (oclif's config and help, the command) was compiled
-// again at each start (measured: --help 66 ms of CPU with it, 48 ms with this). Here the cache is made with
+// again at each start (measured: --help 66 ms of CPU with it, 48 ms with this). Here each file's cache is made with
 // vm.Script#createCachedData() once the command has run, so it holds those functions too. V8 checks the cache
 // against its version and flags (a rejected cache is rewritten) and the source only by length: the file name carries
-// the bundle's content hash, which the build writes into this file together with the bundle.
+// the file's content hash, which the build writes into this launcher together with the files.
 //
-// A cache made after `--help` lacks the Kubernetes client that `status` then compiles at every run; so the cache
-// records how much heap the run that made it used, and a run that used a quarter more (it loaded more code)
-// writes a new one, which holds what the cache had plus what this run compiled.
+// A cache made after `--help` lacks what `status` then compiles at every run; so each cache records how much heap
+// the run that made it used, and a run that used a quarter more (it loaded more code) writes a new one, which holds
+// what the cache had plus what this run compiled.
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import path from 'node:path';
 import vm from 'node:vm';
 import { compileCacheDirectory } from '../src/cli/compile-cache-dir.ts';
 
-declare const BUNDLE_SHA256: string;
-declare const BUNDLE_BYTES: number;
+/** What the build wrote: each file's name, sha256 and length. */
+declare const PROGRAM_FILES: { core: ProgramFile; lazy: ProgramFile };
+
+interface ProgramFile {
+  name: string;
+  sha256: string;
+  bytes: number;
+}
 
 /** First bytes of a cache file; the next four are the heap (KiB) of the run that wrote it, then V8's data. */
 const MAGIC = 'KTC1';
 
-const bundle = path.join(__dirname, 'kubectl-tikv.cjs');
-// esbuild writes ASCII only, so latin1 decodes it exactly and into V8's compact one-byte strings.
-const source = readFileSync(bundle, 'latin1');
-const cacheFile = codeCacheFile();
-let cache: { data: Buffer; heapKiB: number } | undefined;
-try {
-  if (cacheFile) cache = parseCacheFile(readFileSync(cacheFile));
-} catch {
-  // No cache yet (first run after an install or an upgrade): compile, and write one when the command is done.
-}
+const cacheDirectory = process.env.NODE_DISABLE_COMPILE_CACHE
+  ? undefined
+  : compileCacheDirectory(process.env, process.platform, () => process.getBuiltinModule('node:os').homedir());
 
-const script = new vm.Script(Module.wrap(source), {
-  filename: bundle,
-  cachedData: cache?.data,
-  importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-});
-if (cacheFile) {
-  const stale = !cache || script.cachedDataRejected;
-  // bin/kubectl-tikv.ts exits the process when the command and its cleanup are done; 'exit' listeners run then.
-  process.once('exit', () => {
-    const heapKiB = Math.round(process.memoryUsage().heapUsed / 1024);
-    if (stale || heapKiB > (cache?.heapKiB ?? 0) * 1.25) saveCodeCache(cacheFile, script, heapKiB);
+let lazyExports: ((id: string) => unknown) | undefined;
+(globalThis as { __kubectlTikvLazy?: (id: string) => unknown }).__kubectlTikvLazy = (id) => {
+  lazyExports ??= run(PROGRAM_FILES.lazy) as (id: string) => unknown;
+  return lazyExports(id);
+};
+run(PROGRAM_FILES.core);
+
+/** Compiles (with its code cache) and runs one file of the program as a CommonJS module; returns its exports. */
+function run(file: ProgramFile): unknown {
+  const filename = path.join(__dirname, file.name);
+  // esbuild writes ASCII only, so latin1 decodes it exactly and into V8's compact one-byte strings.
+  const source = readFileSync(filename, 'latin1');
+  const cacheFile = cacheDirectory && source.length === file.bytes ? path.join(cacheDirectory, `${process.version}-${process.arch}-${file.sha256.slice(0, 16)}.v8cache`) : undefined;
+  let cache: { data: Buffer; heapKiB: number } | undefined;
+  try {
+    if (cacheFile) cache = parseCacheFile(readFileSync(cacheFile));
+  } catch {
+    // No cache yet (first run after an install or an upgrade): compile, and write one when the command is done.
+  }
+  const script = new vm.Script(Module.wrap(source), {
+    filename,
+    cachedData: cache?.data,
+    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   });
-}
-const wrapper = script.runInThisContext() as (exports: object, require: NodeJS.Require, module: object, filename: string, dirname: string) => void;
-const bundleModule = { exports: {}, filename: bundle, id: bundle };
-wrapper.call(bundleModule.exports, bundleModule.exports, createRequire(bundle), bundleModule, bundle, path.dirname(bundle));
-
-/** The cache file for this bundle on this Node, or undefined when the bundle is not the one this launcher was built with. */
-function codeCacheFile(): string | undefined {
-  if (source.length !== BUNDLE_BYTES || process.env.NODE_DISABLE_COMPILE_CACHE) return undefined;
-  const directory = compileCacheDirectory(process.env, process.platform, () => process.getBuiltinModule('node:os').homedir());
-  return directory && path.join(directory, `${process.version}-${process.arch}-${BUNDLE_SHA256.slice(0, 16)}.v8cache`);
+  if (cacheFile) {
+    const stale = !cache || script.cachedDataRejected;
+    // bin/kubectl-tikv.ts exits the process when the command and its cleanup are done; 'exit' listeners run then.
+    process.once('exit', () => {
+      const heapKiB = Math.round(process.memoryUsage().heapUsed / 1024);
+      if (stale || heapKiB > (cache?.heapKiB ?? 0) * 1.25) saveCodeCache(cacheFile, script, heapKiB);
+    });
+  }
+  const wrapper = script.runInThisContext() as (exports: object, require: NodeJS.Require, module: object, filename: string, dirname: string) => void;
+  const module = { exports: {}, filename, id: filename };
+  wrapper.call(module.exports, module.exports, createRequire(filename), module, filename, path.dirname(filename));
+  return module.exports;
 }
 
 /** The V8 data and the heap size recorded in a cache file (MAGIC, uint32 LE KiB, V8 data); undefined if not one. */

@@ -19,8 +19,8 @@ try {
   // require, not import(): the launcher and the bundle are CommonJS. It runs the command and exits the process.
   createRequire(import.meta.url)('../dist/launch.cjs');
 } catch (error) {
-  if (error?.code === 'MODULE_NOT_FOUND' && /launch\.cjs|kubectl-tikv\.cjs/.test(String(error.message))) {
-    process.stderr.write("error: the kubectl-tikv bundle is missing (dist/launch.cjs, dist/kubectl-tikv.cjs)\nRun 'npm run build', or use bin/dev.js to run the sources.\n");
+  if (error?.code === 'MODULE_NOT_FOUND' && /launch\.cjs|kubectl-tikv-(core|lazy)\.cjs/.test(String(error.message))) {
+    process.stderr.write("error: the kubectl-tikv bundle is missing (dist/launch.cjs and the files it runs)\nRun 'npm run build', or use bin/dev.js to run the sources.\n");
     process.exit(1);
   }
   throw error;

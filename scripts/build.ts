@@ -1,11 +1,13 @@
-// `npm run build`: kubectl-tikv as one CommonJS file, and the launcher that runs it with V8's code cache.
+// `npm run build`: kubectl-tikv as CommonJS bundles, and the launcher that runs them with V8's code cache.
 //
-// dist/kubectl-tikv.cjs — the program (bin/kubectl-tikv.ts) and everything it uses. CommonJS because it is also the
-//   main script of the Windows single-executable application (Node 22 runs exactly one CommonJS script there), and
-//   because in CommonJS esbuild keeps each bundled module's `require('node:…')` inside that module, so `--help` does
-//   not load https, tls, crypto … for the Kubernetes client it never runs: the commands import that client lazily.
-// dist/launch.cjs — bin/launch.ts: runs the bundle through vm.Script with a code cache made after the command ran
-//   (see there), keyed by the bundle's sha256, which the build writes into it.
+// dist/kubectl-tikv.cjs — the program (bin/kubectl-tikv.ts) and everything it uses in one file: the main script of
+//   the Windows single-executable application (Node 22 runs exactly one CommonJS script there). CommonJS also
+//   because esbuild then keeps each bundled module's `require('node:…')` inside that module.
+// dist/kubectl-tikv-core.cjs + dist/kubectl-tikv-lazy.cjs — the same program split at the dynamic imports that leave
+//   what every start evaluates (scripts/build/split.ts); what npm installs and the Linux/macOS archives carry.
+// dist/launch.cjs — bin/launch.ts: runs core and lazy through vm.Script with code caches made after the command ran
+//   (see there), keyed by each file's sha256, which the build writes into it.
+// dist/kubectl-tikv.meta.json — esbuild's metafile of the one-file build (module graph, for tests).
 // dist/THIRD-PARTY-NOTICES.txt — the licences of every bundled package.
 //
 // Whitespace and syntax are minified (identifiers are not, so stack traces stay readable). dist/.cache and
@@ -16,6 +18,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { lazyOclifIndex, quickOclifPlatform } from './build/oclif-startup.ts';
+import { coreSide, lazySide, planSplit } from './build/split.ts';
 import { STARTUP_ROOTS, startupClosure } from './build/startup-closure.ts';
 import { bundledPackages, renderNotices } from './build/third-party-notices.ts';
 
@@ -23,7 +26,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
 const packageJson = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { name: string; version: string };
 
-for (const output of ['kubectl-tikv.cjs', 'kubectl-tikv.cjs.LEGAL.txt', 'kubectl-tikv.meta.json', 'launch.cjs', 'THIRD-PARTY-NOTICES.txt']) {
+for (const output of ['kubectl-tikv.cjs', 'kubectl-tikv-core.cjs', 'kubectl-tikv-lazy.cjs', 'kubectl-tikv.cjs.LEGAL.txt', 'kubectl-tikv.meta.json', 'launch.cjs', 'THIRD-PARTY-NOTICES.txt']) {
   rmSync(path.join(dist, output), { recursive: true, force: true });
 }
 mkdirSync(dist, { recursive: true });
@@ -41,36 +44,53 @@ const common: BuildOptions = {
   logLevel: 'warning',
 };
 
-const program = await build({
+const programOptions: BuildOptions = {
   ...common,
-  entryPoints: ['bin/kubectl-tikv.ts'],
-  outfile: path.join(dist, 'kubectl-tikv.cjs'),
   // ws loads these native accelerators if present, inside try/catch; they are optional. oclif requires typescript
   // only to transpile linked TypeScript plugins, which kubectl-tikv turns off (settings.enableAutoTranspile).
   external: ['bufferutil', 'utf-8-validate', 'typescript'],
-  plugins: [lazyOclifIndex(), quickOclifPlatform()],
   // run-cli.ts reads import.meta.url only when it is there (the TypeScript sources) and falls back to __filename.
   logOverride: { 'empty-import-meta': 'silent' },
+};
+const program = await build({
+  ...programOptions,
+  entryPoints: ['bin/kubectl-tikv.ts'],
+  outfile: path.join(dist, 'kubectl-tikv.cjs'),
+  plugins: [lazyOclifIndex(), quickOclifPlatform()],
   metafile: true,
 });
 
+// The entry imports the CLI (src/cli/main.ts) dynamically only to turn the code cache on first; both load at start.
+const atStart = startupClosure(program.metafile, STARTUP_ROOTS);
+const plan = planSplit(program.metafile, atStart);
+const core = coreSide(root, plan, 'bin/kubectl-tikv.ts');
+const lazy = lazySide(root, plan);
+await Promise.all([
+  build({ ...programOptions, entryPoints: [core.entry], outfile: path.join(dist, 'kubectl-tikv-core.cjs'), plugins: [core.plugin, lazyOclifIndex(), quickOclifPlatform()] }),
+  build({ ...programOptions, entryPoints: [lazy.entry], outfile: path.join(dist, 'kubectl-tikv-lazy.cjs'), plugins: [lazy.plugin, lazyOclifIndex(), quickOclifPlatform()] }),
+]);
+
 const bundle = readFileSync(path.join(dist, 'kubectl-tikv.cjs'));
+const describe = (name: string) => {
+  const bytes = readFileSync(path.join(dist, name));
+  return { name, sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.length };
+};
+const files = { core: describe('kubectl-tikv-core.cjs'), lazy: describe('kubectl-tikv-lazy.cjs') };
 await build({
   ...common,
   entryPoints: ['bin/launch.ts'],
   outfile: path.join(dist, 'launch.cjs'),
-  define: { BUNDLE_SHA256: JSON.stringify(createHash('sha256').update(bundle).digest('hex')), BUNDLE_BYTES: String(bundle.length) },
+  define: { PROGRAM_FILES: JSON.stringify(files) },
 });
 
 const inputs = Object.keys(program.metafile.inputs);
 // Written for test/dist/startup.test.ts, which keeps heavy packages out of what every start evaluates.
 writeFileSync(path.join(dist, 'kubectl-tikv.meta.json'), JSON.stringify(program.metafile));
-// The entry imports the CLI (src/cli/main.ts) dynamically only to turn the code cache on first; both load at start.
-const atStart = startupClosure(program.metafile, STARTUP_ROOTS);
 const packages = bundledPackages(root, inputs);
 writeFileSync(path.join(dist, 'THIRD-PARTY-NOTICES.txt'), renderNotices(`${packageJson.name} ${packageJson.version}`, packages));
 const startBytes = [...atStart].reduce((sum, input) => sum + program.metafile.inputs[input].bytes, 0);
 process.stderr.write(
   `built dist/kubectl-tikv.cjs: ${(bundle.length / 1024 / 1024).toFixed(1)} MiB, ${inputs.length} modules from ${packages.length} packages ` +
-    `(${atStart.size} modules, ${Math.round(startBytes / 1024)} KiB of source evaluated at start); dist/launch.cjs\n`,
+    `(${atStart.size} modules, ${Math.round(startBytes / 1024)} KiB of source evaluated at start); ` +
+    `core ${(files.core.bytes / 1024 / 1024).toFixed(1)} MiB + lazy ${(files.lazy.bytes / 1024 / 1024).toFixed(1)} MiB; dist/launch.cjs\n`,
 );

@@ -13,7 +13,7 @@ export function archiveReadme(version: string, platform: Platform, nodeVersion: 
         '    kubectl-tikv                   the plugin (a small sh launcher)',
         '    kubectl_complete-tikv          shell completion hook for kubectl 1.26+',
         `    node/bin/node                  Node.js v${nodeVersion}, the official build, unmodified`,
-        '    lib/launch.cjs, lib/kubectl-tikv.cjs   kubectl-tikv itself (one bundled file)',
+        '    lib/                           kubectl-tikv itself (bundled JavaScript)',
       ];
   return `# kubectl tikv v${version} (${platform.os}/${platform.arch})
 

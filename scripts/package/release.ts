@@ -51,7 +51,10 @@ interface PackageJson {
   homepage?: string;
 }
 
-/** Packages `options.platforms` from the bundle in `<root>/dist` (run scripts/build.ts first). */
+/**
+ * Packages `options.platforms` from the build in `<root>/dist` (run scripts/build.ts first): the launcher with the
+ * split program for Linux and macOS, the one-file program inside the Windows executable.
+ */
 export function buildRelease(options: ReleaseOptions): Release {
   const log = options.log ?? (() => {});
   const pkg = JSON.parse(readFileSync(path.join(options.root, 'package.json'), 'utf8')) as PackageJson;
@@ -60,8 +63,9 @@ export function buildRelease(options: ReleaseOptions): Release {
   const downloadUrl = (options.downloadUrl ?? `${homepage}/releases/download/v${version}`).replace(/\/+$/, '');
   const dist = path.join(options.root, 'dist');
   const read = (file: string) => readFileSync(path.join(dist, file));
-  const bundle = read('kubectl-tikv.cjs');
   const launcher = read('launch.cjs');
+  const core = read('kubectl-tikv-core.cjs');
+  const lazy = read('kubectl-tikv-lazy.cjs');
   const bundleNotices = read('THIRD-PARTY-NOTICES.txt').toString('utf8');
   const license = readFileSync(path.join(options.root, 'LICENSE'));
   mkdirSync(options.outDir, { recursive: true });
@@ -100,7 +104,8 @@ export function buildRelease(options: ReleaseOptions): Release {
         { path: bin, data: Buffer.from(posixLauncher(version)), mode: 0o755 },
         { path: 'kubectl_complete-tikv', data: Buffer.from(posixCompletionLauncher(version)), mode: 0o755 },
         { path: 'lib/launch.cjs', data: launcher, mode: 0o644 },
-        { path: 'lib/kubectl-tikv.cjs', data: bundle, mode: 0o644 },
+        { path: 'lib/kubectl-tikv-core.cjs', data: core, mode: 0o644 },
+        { path: 'lib/kubectl-tikv-lazy.cjs', data: lazy, mode: 0o644 },
         { path: 'node/bin/node', data: runtime.binary, mode: 0o755 },
       ];
       log(`compressing ${platformId(platform)}`);

@@ -35,7 +35,8 @@ describe('the npm package', function () {
     spawnSync(path.join(prefix, 'bin', bin), args, { encoding: 'utf8', env: { PATH: pathDirs.join(path.delimiter), HOME: work } });
 
   it('publishes the entry, the bundle, its launcher and the licences, and no sources', () => {
-    for (const file of ['LICENSE', 'bin/run.js', 'dist/THIRD-PARTY-NOTICES.txt', 'dist/kubectl-tikv.cjs', 'dist/launch.cjs', 'package.json']) assert.ok(files.includes(file), file);
+    for (const file of ['LICENSE', 'bin/run.js', 'dist/THIRD-PARTY-NOTICES.txt', 'dist/kubectl-tikv-core.cjs', 'dist/kubectl-tikv-lazy.cjs', 'dist/launch.cjs', 'package.json']) assert.ok(files.includes(file), file);
+    assert.ok(!files.includes('dist/kubectl-tikv.cjs'), 'the one-file build is for the Windows executable only');
     assert.deepEqual(files.filter((f) => /^(src|test|scripts)\//.test(f) || f.endsWith('.ts')), []);
   });
 

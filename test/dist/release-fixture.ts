@@ -27,7 +27,7 @@ export function linuxRelease(): TestRelease {
   if (cached) return cached;
   ensureBuilt();
   const hash = createHash('sha256');
-  for (const file of ['dist/kubectl-tikv.cjs', 'dist/launch.cjs', 'dist/THIRD-PARTY-NOTICES.txt', 'LICENSE', 'package.json']) hash.update(readFileSync(path.join(REPO, file)));
+  for (const file of ['dist/kubectl-tikv.cjs', 'dist/kubectl-tikv-core.cjs', 'dist/kubectl-tikv-lazy.cjs', 'dist/launch.cjs', 'dist/THIRD-PARTY-NOTICES.txt', 'LICENSE', 'package.json']) hash.update(readFileSync(path.join(REPO, file)));
   const packaging = path.join(REPO, 'scripts', 'package');
   for (const file of readdirSync(packaging).sort()) hash.update(file).update(readFileSync(path.join(packaging, file)));
   const key = hash.digest('hex').slice(0, 16);

@@ -51,15 +51,15 @@ describe('the linux/amd64 release archive', function () {
         'kubectl-tikv file 755',
         'kubectl_complete-tikv file 755',
         'lib directory 755',
-        'lib/kubectl-tikv.cjs file 644',
+        'lib/kubectl-tikv-core.cjs file 644',
+        'lib/kubectl-tikv-lazy.cjs file 644',
         'lib/launch.cjs file 644',
         'node directory 755',
         'node/bin directory 755',
         'node/bin/node file 755',
       ]);
       assert.ok(members.every((m) => m.uid === 0 && m.gid === 0 && m.mtimeSec === members[0].mtimeSec));
-      assert.ok(file('lib/kubectl-tikv.cjs').data.equals(readFileSync(path.join(REPO, 'dist', 'kubectl-tikv.cjs'))));
-      assert.ok(file('lib/launch.cjs').data.equals(readFileSync(path.join(REPO, 'dist', 'launch.cjs'))));
+      for (const name of ['launch.cjs', 'kubectl-tikv-core.cjs', 'kubectl-tikv-lazy.cjs']) assert.ok(file(`lib/${name}`).data.equals(readFileSync(path.join(REPO, 'dist', name))), name);
       const official = nodeRuntime(PLATFORMS[0], NODE_CACHE, PLATFORMS[0]);
       assert.equal(sha256(file('node/bin/node').data), sha256(official.binary), 'the Node binary is the official one, byte for byte');
     });

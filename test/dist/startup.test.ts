@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { compileCacheDirectory } from '../../src/cli/compile-cache-dir.ts';
 import { lazyIndexSource } from '../../scripts/build/oclif-startup.ts';
+import { planSplit } from '../../scripts/build/split.ts';
 import { packageOf, STARTUP_ROOTS, startupClosure } from '../../scripts/build/startup-closure.ts';
 import type { Metafile } from 'esbuild';
 import { ensureBuilt, REPO } from '../e2e/harness.ts';
@@ -62,6 +64,30 @@ describe('start-up of the built CLI', () => {
     });
   });
 
+  describe('the split of the program into core and lazy files', () => {
+    const metafile = {
+      inputs: {
+        'main.ts': { bytes: 1, imports: [{ path: 'errors.ts', kind: 'import-statement' }, { path: 'service.ts', kind: 'dynamic-import' }, { path: 'later.ts', kind: 'dynamic-import' }] },
+        'errors.ts': { bytes: 1, imports: [] },
+        'later.ts': { bytes: 1, imports: [] },
+        'service.ts': { bytes: 1, imports: [{ path: 'errors.ts', kind: 'import-statement' }, { path: 'node_modules/client/index.js', kind: 'require-call' }, { path: 'main.ts', kind: 'dynamic-import' }] },
+        'node_modules/client/index.js': { bytes: 1, imports: [{ path: 'node:https', kind: 'require-call', external: true }] },
+      },
+      outputs: {},
+    } as unknown as Metafile;
+
+    it('makes the dynamic imports that leave the start-up closure the lazy entries, and offers the core modules the lazy side uses', () => {
+      const plan = planSplit(metafile, startupClosure(metafile, ['main.ts']));
+      assert.deepEqual([...plan.core].sort(), ['errors.ts', 'main.ts']);
+      assert.deepEqual(plan.lazyEntries, ['later.ts', 'service.ts']);
+      assert.deepEqual(plan.sharedCore, ['errors.ts', 'main.ts']);
+    });
+
+    it('refuses a core that is not closed under static imports', () => {
+      assert.throws(() => planSplit(metafile, new Set(['main.ts'])), /main\.ts imports errors\.ts statically, yet it is outside the start-up closure/);
+    });
+  });
+
   describe("oclif's index, loaded lazily in the bundle", () => {
     const indexFile = createRequire(import.meta.url).resolve('@oclif/core');
     const original = readFileSync(indexFile, 'utf8');
@@ -104,40 +130,46 @@ describe('start-up of the built CLI', () => {
       }
     };
 
-    const cacheFile = () => path.join(cacheHome, 'xdg', 'kubectl-tikv', 'compile-cache', cacheFiles()[0]);
+    /** The cache file of one file of the program: named for this Node and the file's content. */
+    const cacheOf = (part: 'core' | 'lazy') => {
+      const sha = createHash('sha256').update(readFileSync(path.join(REPO, 'dist', `kubectl-tikv-${part}.cjs`))).digest('hex');
+      return path.join(cacheHome, 'xdg', 'kubectl-tikv', 'compile-cache', `${process.version}-${process.arch}-${sha.slice(0, 16)}.v8cache`);
+    };
 
-    it('writes the cache after the first run, for this Node and this bundle, and uses it as it is afterwards', () => {
+    it('writes the cache of the core after the first run, for this Node and this build, and uses it as it is afterwards', () => {
       const first = run(['version', '--client']);
       assert.equal(first.status, 0, first.stderr);
       assert.match(first.stdout, /^kubectl-tikv v\d+\.\d+\.\d+ /);
-      const files = cacheFiles();
-      assert.equal(files.length, 1, files.join());
-      assert.match(files[0], new RegExp(`^${process.version.replace(/\./g, '\\.')}-${process.arch}-[0-9a-f]{16}\\.v8cache$`));
-      const written = readFileSync(cacheFile());
+      assert.deepEqual(cacheFiles(), [path.basename(cacheOf('core'))], 'version --client never loads the lazy part');
+      const written = readFileSync(cacheOf('core'));
       assert.equal(written.toString('latin1', 0, 4), 'KTC1');
       assert.ok(written.length > 100_000, 'the cache holds the compiled functions');
       // V8's data differs from one createCachedData() to the next: an untouched file means it was read and accepted.
       assert.equal(run(['--help']).status, 0);
-      assert.ok(readFileSync(cacheFile()).equals(written), 'a run like the first one keeps the cache');
+      assert.ok(readFileSync(cacheOf('core')).equals(written), 'a run like the first one keeps the cache');
     });
 
-    it('writes a larger cache when a command loads much more code than the run that wrote it', () => {
+    it('loads the lazy part for a command that needs the cluster, caches it, and grows the core cache', () => {
       assert.equal(run(['--help']).status, 0);
-      const small = readFileSync(cacheFile());
+      const small = readFileSync(cacheOf('core'));
       const kubeconfig = path.join(cacheHome, 'kubeconfig');
       writeFileSync(kubeconfig, 'apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "https://127.0.0.1:9"}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: x, context: {cluster: c, user: u, namespace: tidb}}]\ncurrent-context: x\n');
       const status = run(['status'], { KUBECONFIG: kubeconfig });
       assert.equal(status.status, 1, status.stderr);
-      const large = readFileSync(cacheFile());
-      assert.ok(large.length > small.length * 1.2, `${large.length} vs ${small.length}`);
-      assert.ok(large.readUInt32LE(4) > small.readUInt32LE(4) * 1.25, 'it records the larger heap');
+      assert.match(status.stderr, /^error: cannot reach the Kubernetes API server at https:\/\/127\.0\.0\.1:9/);
+      assert.deepEqual(cacheFiles().sort(), [path.basename(cacheOf('core')), path.basename(cacheOf('lazy'))].sort());
+      const lazy = readFileSync(cacheOf('lazy'));
+      assert.ok(lazy.length > small.length, 'the lazy part holds the Kubernetes client');
+      const grown = readFileSync(cacheOf('core'));
+      assert.ok(grown.readUInt32LE(4) > small.readUInt32LE(4) * 1.25, 'the run that loaded more code records its larger heap');
       assert.equal(run(['--help']).status, 0);
-      assert.ok(readFileSync(cacheFile()).equals(large), 'a smaller command keeps the larger cache');
+      assert.ok(readFileSync(cacheOf('core')).equals(grown), 'a smaller command keeps the larger cache');
+      assert.ok(readFileSync(cacheOf('lazy')).equals(lazy), 'and does not touch the lazy part');
     });
 
     it('replaces a cache V8 rejects, and runs correctly meanwhile', () => {
       assert.equal(run(['--help']).status, 0);
-      const file = cacheFile();
+      const file = cacheOf('core');
       writeFileSync(file, 'not a code cache');
       const second = run(['version', '--client']);
       assert.equal(second.status, 0, second.stderr);

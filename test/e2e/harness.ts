@@ -54,8 +54,10 @@ export function ensureBuilt(): void {
       mkdirSync(path.join(target, 'bin'));
       mkdirSync(path.join(target, 'dist'));
       copyFileSync(path.join(REPO, 'bin', 'run.js'), path.join(target, 'bin', 'run.js'));
-      copyFileSync(LAUNCHER, path.join(target, 'dist', 'launch.cjs'));
-      copyFileSync(BUNDLE, path.join(target, 'dist', 'kubectl-tikv.cjs'));
+      // The launcher and every file of the program it runs (scripts/build.ts).
+      for (const file of readdirSync(path.join(REPO, 'dist')).filter((name) => name.endsWith('.cjs'))) {
+        copyFileSync(path.join(REPO, 'dist', file), path.join(target, 'dist', file));
+      }
       writeFileSync(path.join(target, 'package.json'), '{"type":"module"}\n');
       if (installed) rmSync(installed, { recursive: true, force: true });
       else process.once('exit', () => installed && rmSync(installed, { recursive: true, force: true }));

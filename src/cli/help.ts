@@ -1,4 +1,4 @@
-import { Help, type Config, type Interfaces } from '@oclif/core';
+import { type Command, type CommandHelp, Help, type Config, type Interfaces } from '@oclif/core';
 import type { CliOutput } from './runtime.ts';
 
 /** How help names the tool: kubectl runs the `kubectl-tikv` binary for `kubectl tikv`. */
@@ -18,6 +18,13 @@ export class KubectlTikvHelp extends Help {
     super(view, { maxWidth: Math.max(60, Math.min(out.columns ?? 100, 120)), stripAnsi: true, hideAliasesFromRoot: true });
     this.#out = out;
     this.#globalFlags = globalFlags as Record<string, Interfaces.Flag<unknown>>;
+    skipIdleTemplates(this);
+  }
+
+  protected override getCommandHelpClass(command: Command.Loadable): CommandHelp {
+    const help = super.getCommandHelpClass(command);
+    skipIdleTemplates(help);
+    return help;
   }
 
   protected override log(...args: string[]): void {
@@ -39,4 +46,14 @@ export class KubectlTikvHelp extends Help {
     this.log('');
     this.log(`Run '${DISPLAY_BIN} COMMAND --help' for the flags of a command.`);
   }
+}
+
+/**
+ * oclif passes every help text through ejs, which compiles a function for each string (a few milliseconds per
+ * `--help`); only the examples hold a template (`<%= config.bin %>`), so text without one is returned as it is —
+ * which is what ejs returns for it.
+ */
+function skipIdleTemplates(formatter: { render: (input: string) => string }): void {
+  const render = formatter.render;
+  formatter.render = (input) => (input.includes('<%') ? render(input) : input);
 }

@@ -17,7 +17,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { lazyOclifIndex, quickOclifPlatform } from './build/oclif-startup.ts';
+import { lazyOclifIndex, plainOclifCommandSort, quickOclifPlatform } from './build/oclif-startup.ts';
 import { coreSide, lazySide, planSplit } from './build/split.ts';
 import { STARTUP_ROOTS, startupClosure } from './build/startup-closure.ts';
 import { bundledPackages, renderNotices } from './build/third-party-notices.ts';
@@ -56,7 +56,7 @@ const program = await build({
   ...programOptions,
   entryPoints: ['bin/kubectl-tikv.ts'],
   outfile: path.join(dist, 'kubectl-tikv.cjs'),
-  plugins: [lazyOclifIndex(), quickOclifPlatform()],
+  plugins: [lazyOclifIndex(), quickOclifPlatform(), plainOclifCommandSort()],
   metafile: true,
 });
 
@@ -66,8 +66,8 @@ const plan = planSplit(program.metafile, atStart);
 const core = coreSide(root, plan, 'bin/kubectl-tikv.ts');
 const lazy = lazySide(root, plan);
 await Promise.all([
-  build({ ...programOptions, entryPoints: [core.entry], outfile: path.join(dist, 'kubectl-tikv-core.cjs'), plugins: [core.plugin, lazyOclifIndex(), quickOclifPlatform()] }),
-  build({ ...programOptions, entryPoints: [lazy.entry], outfile: path.join(dist, 'kubectl-tikv-lazy.cjs'), plugins: [lazy.plugin, lazyOclifIndex(), quickOclifPlatform()] }),
+  build({ ...programOptions, entryPoints: [core.entry], outfile: path.join(dist, 'kubectl-tikv-core.cjs'), plugins: [core.plugin, lazyOclifIndex(), quickOclifPlatform(), plainOclifCommandSort()] }),
+  build({ ...programOptions, entryPoints: [lazy.entry], outfile: path.join(dist, 'kubectl-tikv-lazy.cjs'), plugins: [lazy.plugin, lazyOclifIndex(), quickOclifPlatform(), plainOclifCommandSort()] }),
 ]);
 
 const bundle = readFileSync(path.join(dist, 'kubectl-tikv.cjs'));

@@ -36,7 +36,8 @@ export class KubectlTikvHelp extends Help {
     // Flags with a short form first, as oclif orders them (its list renderer trims the first row's indent).
     const rows = Object.entries(this.#globalFlags)
       .filter(([, flag]) => !flag.hidden)
-      .sort(([a, x], [b, y]) => Number(!x.char) - Number(!y.char) || a.localeCompare(b))
+      // By code unit, not localeCompare: flag names are ASCII, and a process's first localeCompare sets up ICU (4 ms).
+      .sort(([a, x], [b, y]) => Number(!x.char) - Number(!y.char) || (a < b ? -1 : a > b ? 1 : 0))
       .map(([name, flag]) => {
         const value = flag.type === 'option' ? `=${flag.helpValue ?? (flag.options ? flag.options.join('|') : 'VALUE')}` : '';
         const label = `${flag.char ? `-${flag.char}, ` : '    '}--${name}${value}`;

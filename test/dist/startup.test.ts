@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { compileCacheDirectory } from '../../src/cli/compile-cache-dir.ts';
-import { lazyIndexSource } from '../../scripts/build/oclif-startup.ts';
+import { lazyIndexSource, plainCommandSortSource } from '../../scripts/build/oclif-startup.ts';
 import { planSplit } from '../../scripts/build/split.ts';
 import { packageOf, STARTUP_ROOTS, startupClosure } from '../../scripts/build/startup-closure.ts';
 import type { Metafile } from 'esbuild';
@@ -100,6 +100,16 @@ describe('start-up of the built CLI', () => {
       const names = Object.keys(real).filter((name) => name !== '__esModule').sort();
       assert.deepEqual(Object.keys(lazy.exports).sort(), names);
       for (const name of names) assert.equal(lazy.exports[name], real[name], name);
+    });
+
+    it("sorts commands by code unit instead of localeCompare (no ICU collator at start), refusing a plugin.js it does not know", () => {
+      const pluginFile = path.join(path.dirname(indexFile), 'config', 'plugin.js');
+      const patched = plainCommandSortSource(readFileSync(pluginFile, 'utf8'), pluginFile);
+      assert.ok(!patched.includes('localeCompare'));
+      const ids = ['version', 'upgrade', 'status', 'restart', 'evict'];
+      const sort = new Function('ids', `return ids.map((id) => ({ id }))${/\.sort\(\(a, b\) => \(a\.id < b\.id[^;]+;/.exec(patched)?.[0]}`) as (ids: string[]) => { id: string }[];
+      assert.deepEqual(sort(ids).map((c) => c.id), [...ids].sort((a, b) => a.localeCompare(b)));
+      assert.throws(() => plainCommandSortSource('module.exports = 1;', 'plugin.js'), /command sort is not the expected/);
     });
 
     it('refuses an index it does not understand, so an oclif upgrade cannot ship unnoticed', () => {

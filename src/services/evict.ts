@@ -5,11 +5,10 @@ import { readClusterSnapshot, type ClusterSnapshot } from './cluster-session.ts'
 import { classifyEvictions, readStepRecords } from './evictions.ts';
 import type { EvictOptions } from './evict-options.ts';
 import { checkGates } from './gate-check.ts';
-import { kubeEvents } from './kube-events.ts';
 import { kubeStepRecords } from './kube-step-records.ts';
 import { PodWatch } from './pod-watch.ts';
 import { deletePodTrigger } from './restart-trigger.ts';
-import type { RollingDeps } from './rolling-run.ts';
+import { stepRunnerDeps, stepSettings, storeTarget, type RollingDeps } from './rolling-run.ts';
 import { RunLease } from './run-lease.ts';
 import { runStoreStep, type StoreResult } from './store-step-runner.ts';
 
@@ -124,28 +123,10 @@ export async function runEvict(deps: RollingDeps, options: EvictOptions): Promis
     const pods = await PodWatch.start(session.kube, cluster, signal);
     try {
       const store = await runStoreStep(
-        {
-          pd,
-          tikv: session.tikv,
-          clock: deps.clock,
-          progress: deps.progress,
-          pods,
-          records: kubeStepRecords(session.kube, cluster),
-          events: kubeEvents(session.kube, cluster, pods, deps.clock),
-          restart: deletePodTrigger(session.kube, cluster),
-        },
-        {
-          podName: target.podName,
-          storeId,
-          eviction: 'scheduler',
-          evictTimeoutMs: options.evictTimeoutMs,
-          onEvictTimeout: 'abort',
-          readyTimeoutMs: options.readyTimeoutMs,
-          leaderReturnTimeoutMs: options.leaderReturnTimeoutMs,
-          skipLeaderReturn: true,
-        },
+        stepRunnerDeps(deps, pods, deletePodTrigger(session.kube, cluster)),
+        { ...storeTarget(target, 'scheduler', options), onEvictTimeout: 'abort', skipLeaderReturn: true },
         target,
-        { runId: deps.holder, command: 'evict', holder: deps.holder, pollIntervalMs: options.pollIntervalMs, cleanupTimeoutMs: deps.cleanupTimeoutMs ?? 60_000, signal, evictOnly: { noWait: !options.wait } },
+        stepSettings(deps, 'evict', options, signal, { evictOnly: { noWait: !options.wait } }),
       );
       return { action: 'begin', storeId, podName: target.podName, store, warnings: [...warnings, ...store.warnings] };
     } finally {

@@ -1,19 +1,18 @@
 import type { Member } from '../core/model.ts';
 import { planRestart, resumeFirst, type Plan } from '../core/plan.ts';
 import type { StepRecord } from '../core/step-record.ts';
-import type { EvictionMode, StoreTarget } from '../core/store-step.ts';
+import type { EvictionMode } from '../core/store-step.ts';
 import { InterruptedError, UsageError, UserError } from '../errors.ts';
 import { KINDS } from '../kube/kinds.ts';
 import { readClusterSnapshot, type ClusterSnapshot } from './cluster-session.ts';
 import { classifyEvictions, readStepRecords } from './evictions.ts';
 import { awaitGates, checkGates } from './gate-check.ts';
-import { kubeEvents } from './kube-events.ts';
 import { kubeStepRecords } from './kube-step-records.ts';
 import { PodWatch } from './pod-watch.ts';
 import type { RestartOptions } from './restart-options.ts';
 import { deletePodTrigger } from './restart-trigger.ts';
 import { RunLease } from './run-lease.ts';
-import { RollingRunError, type RollingDeps } from './rolling-run.ts';
+import { RollingRunError, stepRunnerDeps, stepSettings, storeTarget, type RollingDeps } from './rolling-run.ts';
 import { runStoreStep, StoreStepError, type StoreResult } from './store-step-runner.ts';
 import type { RestartTrigger } from './step-ports.ts';
 
@@ -81,16 +80,7 @@ export async function runRestart(deps: RollingDeps, options: RestartOptions): Pr
     if (!result.confirmed) return result;
 
     pods = await PodWatch.start(session.kube, cluster, signal);
-    const stepDeps = {
-      pd: session.pd,
-      tikv: session.tikv,
-      clock,
-      progress,
-      pods,
-      records: kubeStepRecords(session.kube, cluster),
-      events: kubeEvents(session.kube, cluster, pods, clock),
-      restart: restartTrigger(deps),
-    };
+    const stepDeps = stepRunnerDeps(deps, pods, restartTrigger(deps));
     const todo = result.plan.entries.filter((e) => e.action !== 'skip');
     const done = [...result.resumedDone];
     for (const [index, entry] of todo.entries()) {
@@ -109,24 +99,7 @@ export async function runRestart(deps: RollingDeps, options: RestartOptions): Pr
         progress.emit({ type: 'store-end', podName: member.podName, storeId, outcome: 'failed', reason: error instanceof Error ? error.message : String(error), atMs: clock.now() });
         throw error;
       }
-      const target: StoreTarget = {
-        podName: member.podName,
-        storeId,
-        eviction,
-        evictTimeoutMs: options.evictTimeoutMs,
-        onEvictTimeout: options.onEvictTimeout,
-        readyTimeoutMs: options.readyTimeoutMs,
-        leaderReturnTimeoutMs: options.leaderReturnTimeoutMs,
-        skipLeaderReturn: options.skipLeaderReturn,
-      };
-      const storeResult = await runStoreStep(stepDeps, target, member, {
-        runId: deps.holder,
-        command: 'restart',
-        holder: deps.holder,
-        pollIntervalMs: options.pollIntervalMs,
-        cleanupTimeoutMs: deps.cleanupTimeoutMs ?? 60_000,
-        signal,
-      });
+      const storeResult = await runStoreStep(stepDeps, storeTarget(member, eviction, options), member, stepSettings(deps, 'restart', options, signal));
       result.stores.push(storeResult);
       result.warnings.push(...storeResult.warnings);
       done.push(member.podName);

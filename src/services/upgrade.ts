@@ -1,16 +1,13 @@
 import type { GateReport } from '../core/gates.ts';
 import type { Member } from '../core/model.ts';
 import { planUpgrade, resumeFirst, type Plan } from '../core/plan.ts';
-import type { StoreTarget } from '../core/store-step.ts';
 import { imageTag, sameVersion } from '../core/version.ts';
 import { InterruptedError, UsageError, UserError } from '../errors.ts';
 import { readClusterSnapshot, type ClusterSnapshot } from './cluster-session.ts';
 import { classifyEvictions, readStepRecords } from './evictions.ts';
 import { awaitGates, checkGates } from './gate-check.ts';
-import { kubeEvents } from './kube-events.ts';
-import { kubeStepRecords } from './kube-step-records.ts';
 import { PodWatch } from './pod-watch.ts';
-import { RollingRunError, type RollingDeps } from './rolling-run.ts';
+import { RollingRunError, stepRunnerDeps, stepSettings, storeTarget, type RollingDeps } from './rolling-run.ts';
 import { RunLease } from './run-lease.ts';
 import { runStoreStep, StoreStepError, type StoreResult } from './store-step-runner.ts';
 import { followOperatorUpgrade } from './upgrade-follow.ts';
@@ -170,16 +167,7 @@ export async function runUpgrade(deps: RollingDeps, options: UpgradeOptions): Pr
   }
 
   async function driveStores(strategy: UpgradeStrategy, podWatch: PodWatch, runSignal: AbortSignal, onDone: (podName: string) => Promise<void>): Promise<void> {
-    const stepDeps = {
-      pd,
-      tikv: session.tikv,
-      clock,
-      progress,
-      pods: podWatch,
-      records: kubeStepRecords(session.kube, cluster),
-      events: kubeEvents(session.kube, cluster, podWatch, clock),
-      restart: strategy.trigger,
-    };
+    const stepDeps = stepRunnerDeps(deps, podWatch, strategy.trigger);
     const entries = result.plan.entries.filter((e) => e.action === 'upgrade');
     for (const [index, entry] of entries.entries()) {
       runSignal.throwIfAborted();
@@ -217,25 +205,8 @@ export async function runUpgrade(deps: RollingDeps, options: UpgradeOptions): Pr
         progress.emit({ type: 'store-end', podName: member.podName, storeId, outcome: 'failed', reason, atMs: clock.now() });
         throw new UserError(reason, { suggestions: [failure.suggestion ?? 'Fix it.', "Then run the same 'kubectl tikv upgrade' command again to continue."] });
       }
-      const target: StoreTarget = {
-        podName: member.podName,
-        storeId,
-        eviction: report.skipEviction ? 'none' : 'scheduler',
-        expectedVersion: options.targetVersion,
-        evictTimeoutMs: options.evictTimeoutMs,
-        onEvictTimeout: options.onEvictTimeout,
-        readyTimeoutMs: options.readyTimeoutMs,
-        leaderReturnTimeoutMs: options.leaderReturnTimeoutMs,
-        skipLeaderReturn: options.skipLeaderReturn,
-      };
-      const storeResult = await runStoreStep(stepDeps, target, member, {
-        runId: deps.holder,
-        command: 'upgrade',
-        holder: deps.holder,
-        pollIntervalMs: options.pollIntervalMs,
-        cleanupTimeoutMs: deps.cleanupTimeoutMs ?? 60_000,
-        signal: runSignal,
-      });
+      const target = storeTarget(member, report.skipEviction ? 'none' : 'scheduler', options, options.targetVersion);
+      const storeResult = await runStoreStep(stepDeps, target, member, stepSettings(deps, 'upgrade', options, runSignal));
       result.stores.push(storeResult);
       result.warnings.push(...storeResult.warnings);
       await onDone(member.podName);

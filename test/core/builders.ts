@@ -1,4 +1,6 @@
 import type { Store, TikvPod } from '../../src/core/model.ts';
+import type { StepRecord } from '../../src/core/step-record.ts';
+import type { StoreTarget } from '../../src/core/store-step.ts';
 
 /** A valid, Up store with leaders; override what a test is about. */
 export function aStore(overrides: Partial<Store> & { storeId: number }): Store {
@@ -30,6 +32,38 @@ export function aPod(overrides: Partial<TikvPod> & { name: string }): TikvPod {
     restarts: 0,
     labels: {},
     annotations: {},
+    ...overrides,
+  };
+}
+
+/** A valid step target: store 2 on pod basic-tikv-1, evicted by a scheduler, real-world default bounds. */
+export function aTarget(overrides: Partial<StoreTarget> = {}): StoreTarget {
+  return {
+    podName: 'basic-tikv-1',
+    storeId: 2,
+    eviction: 'scheduler',
+    evictTimeoutMs: 600_000,
+    onEvictTimeout: 'abort',
+    readyTimeoutMs: 600_000,
+    leaderReturnTimeoutMs: 300_000,
+    skipLeaderReturn: false,
+    ...overrides,
+  };
+}
+
+/** A valid step record of store 2 in phase evicting, written at `phaseSinceMs`. */
+export function aRecord(overrides: Partial<StepRecord> = {}): StepRecord {
+  return {
+    runId: 'run-1',
+    command: 'restart',
+    storeId: 2,
+    podName: 'basic-tikv-1',
+    podUid: 'uid-old',
+    startTimestampSec: 1_700_000_000,
+    leadersBefore: 300,
+    phase: 'evicting',
+    phaseSinceMs: 1_800_000_000_000,
+    ownsScheduler: true,
     ...overrides,
   };
 }

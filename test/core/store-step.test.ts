@@ -1,38 +1,11 @@
 import assert from 'node:assert/strict';
+import { aRecord, aTarget } from './builders.ts';
 import { leaderReturnTarget, nextStep, type StoreObservation, type StoreTarget } from '../../src/core/store-step.ts';
-import type { StepRecord } from '../../src/core/step-record.ts';
 
+const target = (overrides: Parameters<typeof aTarget>[0] = {}) => aTarget({ leaderReturnTimeoutMs: 400_000, ...overrides });
 const T0 = 1_800_000_000_000;
 
-function target(overrides: Partial<StoreTarget> = {}): StoreTarget {
-  return {
-    podName: 'basic-tikv-1',
-    storeId: 2,
-    eviction: 'scheduler',
-    evictTimeoutMs: 600_000,
-    onEvictTimeout: 'abort',
-    readyTimeoutMs: 600_000,
-    leaderReturnTimeoutMs: 400_000,
-    skipLeaderReturn: false,
-    ...overrides,
-  };
-}
-
-function record(overrides: Partial<StepRecord> = {}): StepRecord {
-  return {
-    runId: 'run-1',
-    command: 'restart',
-    storeId: 2,
-    podName: 'basic-tikv-1',
-    podUid: 'uid-old',
-    startTimestampSec: 1_700_000_000,
-    leadersBefore: 300,
-    phase: 'evicting',
-    phaseSinceMs: T0,
-    ownsScheduler: true,
-    ...overrides,
-  };
-}
+const record = aRecord;
 
 function observe(overrides: Partial<StoreObservation> = {}): StoreObservation {
   return {

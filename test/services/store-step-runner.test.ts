@@ -1,23 +1,11 @@
 import assert from 'node:assert/strict';
-import type { StoreTarget } from '../../src/core/store-step.ts';
+import { aTarget } from '../core/builders.ts';
 import { ExitCode } from '../../src/errors.ts';
 import type { StoreAction } from '../../src/services/progress.ts';
 import { runStoreStep, StoreStepError, type StepRunnerDeps, type StepRunSettings } from '../../src/services/store-step-runner.ts';
 import { FakeWorld } from './fake-world.ts';
 
-function target(overrides: Partial<StoreTarget> = {}): StoreTarget {
-  return {
-    podName: 'basic-tikv-1',
-    storeId: 2,
-    eviction: 'scheduler',
-    evictTimeoutMs: 600_000,
-    onEvictTimeout: 'abort',
-    readyTimeoutMs: 600_000,
-    leaderReturnTimeoutMs: 300_000,
-    skipLeaderReturn: false,
-    ...overrides,
-  };
-}
+const target = aTarget;
 
 function settings(signal = new AbortController().signal): StepRunSettings {
   return { runId: 'run-1', command: 'restart', holder: 'tester@host (pid 1)', pollIntervalMs: 1_000, cleanupTimeoutMs: 5_000, signal };

@@ -1,47 +1,14 @@
 import assert from 'node:assert/strict';
 import { ExitCode, UserError } from '../../src/errors.ts';
-import { systemClock } from '../../src/services/clock.ts';
 import type { ProgressEvent, StoreAction } from '../../src/services/progress.ts';
 import { RollingRunError, type RollingDeps } from '../../src/services/rolling-run.ts';
 import { runUpgrade, type UpgradeResult } from '../../src/services/upgrade.ts';
-import type { UpgradeOptions } from '../../src/services/upgrade-options.ts';
-import { startSimCluster, type SimCluster, type SimClusterOptions } from '../sim/cluster.ts';
-import { openSimSession } from './sim-session.ts';
+import type { SimCluster } from '../sim/cluster.ts';
+import { testDeps, upgradeOptions, withSimSession, type SimSession } from './sim-fixtures.ts';
 
-function options(overrides: Partial<UpgradeOptions> = {}): UpgradeOptions {
-  return {
-    targetVersion: 'v8.5.1',
-    dryRun: false,
-    interactive: false,
-    yes: true,
-    evictTimeoutMs: 60_000,
-    onEvictTimeout: 'abort',
-    readyTimeoutMs: 60_000,
-    leaderReturnTimeoutMs: 20_000,
-    skipLeaderReturn: false,
-    force: false,
-    pollIntervalMs: 50,
-    order: 'leaders',
-    allowDowngrade: false,
-    ...overrides,
-  };
-}
-
-type Session = Awaited<ReturnType<typeof openSimSession>>;
-
-async function withCluster(simOptions: Partial<SimClusterOptions>, body: (sim: SimCluster, session: Session) => Promise<void>): Promise<void> {
-  const sim = await startSimCluster({ topology: 'statefulset', stores: 3, timeScale: 0.02, regionsPerStore: 30, tikvVersion: 'v8.5.0', pdVersion: 'v8.5.1', ...simOptions });
-  const session = await openSimSession(sim);
-  try {
-    await body(sim, session);
-  } finally {
-    await session.dispose();
-    await sim.stop();
-  }
-}
-
-function deps(session: Session, overrides: Partial<RollingDeps> = {}): RollingDeps {
-  return { session, clock: systemClock, progress: { emit: () => {} }, signal: new AbortController().signal, holder: 'run-a (pid 1)', leaseTiming: { durationSec: 2, renewEveryMs: 300 }, ...overrides };
+/** Deps with a short Lease (2 s, renewed every 300 ms) so takeover tests need not wait 30 s. */
+function deps(session: SimSession, overrides: Partial<RollingDeps> = {}): RollingDeps {
+  return testDeps(session, { holder: 'run-a (pid 1)', leaseTiming: { durationSec: 2, renewEveryMs: 300 }, ...overrides });
 }
 
 async function failure(promise: Promise<unknown>): Promise<RollingRunError<UpgradeResult>> {
@@ -64,7 +31,7 @@ describe('services/upgrade interrupted, resumed, concurrent', function () {
   const interruptAt: StoreAction[] = ['scheduler-added', 'leaders-drained', 'restart-triggered', 'pod-ready', 'store-up'];
   for (const point of interruptAt) {
     it(`interrupted at ${point} of the second store: cleans up, exits 130; the same command resumes and finishes`, async () => {
-      await withCluster({}, async (sim, session) => {
+      await withSimSession({ topology: 'statefulset' }, async (sim, _deps, session) => {
         const from = sim.history.entries.length;
         const controller = new AbortController();
         let stores = 0;
@@ -74,12 +41,12 @@ describe('services/upgrade interrupted, resumed, concurrent', function () {
             if (stores === 2 && event.type === 'action' && event.action === point) controller.abort(new Error('SIGINT'));
           },
         };
-        const error = await failure(runUpgrade(deps(session, { progress, signal: controller.signal }), options()));
+        const error = await failure(runUpgrade(deps(session, { progress, signal: controller.signal }), upgradeOptions()));
         assert.equal(error.code, ExitCode.interrupted, error.message);
         assert.deepEqual((await session.pd.evictLeaderState()).storeIds, [], 'no scheduler left after the interrupt');
 
         const infos: string[] = [];
-        const resumed = await runUpgrade(deps(session, { holder: 'run-b (pid 2)', progress: { emit: (e) => (e.type === 'info' ? infos.push(e.message) : undefined) } }), options());
+        const resumed = await runUpgrade(deps(session, { holder: 'run-b (pid 2)', progress: { emit: (e) => (e.type === 'info' ? infos.push(e.message) : undefined) } }), upgradeOptions());
         assert.equal(resumed.resumed, true);
         assert.ok(infos.some((m) => /resuming the upgrade to 8.5.1/.test(m)), infos.join('; '));
         assert.equal(resumed.verified?.ok, true, resumed.verified?.mismatches.join('; '));
@@ -90,13 +57,13 @@ describe('services/upgrade interrupted, resumed, concurrent', function () {
   }
 
   it('refuses a second run while the first holds the Lease, naming the holder; takes a stale Lease over', async () => {
-    await withCluster({}, async (sim, session) => {
+    await withSimSession({ topology: 'statefulset' }, async (sim, _deps, session) => {
       const controller = new AbortController();
       let started!: () => void;
       const running = new Promise<void>((resolve) => (started = resolve));
-      const first = runUpgrade(deps(session, { signal: controller.signal, progress: { emit: (e) => e.type === 'action' && e.action === 'scheduler-added' && started() } }), options()).catch((e: unknown) => e);
+      const first = runUpgrade(deps(session, { signal: controller.signal, progress: { emit: (e) => e.type === 'action' && e.action === 'scheduler-added' && started() } }), upgradeOptions()).catch((e: unknown) => e);
       await running;
-      const refused = await runUpgrade(deps(session, { holder: 'run-b (pid 2)' }), options()).then(() => undefined, (e: unknown) => e);
+      const refused = await runUpgrade(deps(session, { holder: 'run-b (pid 2)' }), upgradeOptions()).then(() => undefined, (e: unknown) => e);
       assert.ok(refused instanceof UserError, String(refused));
       assert.match((refused as UserError).message, /another kubectl-tikv run is working on cluster basic-tikv: run-a \(pid 1\) \(upgrade --version 8.5.1\)/);
       controller.abort(new Error('SIGINT'));
@@ -110,17 +77,17 @@ describe('services/upgrade interrupted, resumed, concurrent', function () {
       if (existing) sim.store.remove(lease, sim.namespace, name);
       sim.store.create({ ...lease, metadata: { name, namespace: sim.namespace }, spec: { holderIdentity: 'killed (pid 9)', leaseDurationSeconds: 2, acquireTime: old, renewTime: old } });
       const warnings: string[] = [];
-      const result = await runUpgrade(deps(session, { holder: 'run-c (pid 3)', progress: { emit: (e) => (e.type === 'warning' ? warnings.push(e.message) : undefined) } }), options());
+      const result = await runUpgrade(deps(session, { holder: 'run-c (pid 3)', progress: { emit: (e) => (e.type === 'warning' ? warnings.push(e.message) : undefined) } }), upgradeOptions());
       assert.equal(result.verified?.ok, true);
       assert.ok(warnings.some((w) => /took over the Lease of a run that stopped renewing it \(killed \(pid 9\)\)/.test(w)), warnings.join('; '));
     });
   });
 
   it('stops when a store never comes back Up: scheduler removed, says how to resume', async () => {
-    await withCluster({}, async (sim, session) => {
+    await withSimSession({ topology: 'statefulset' }, async (sim, _deps, session) => {
       const victim = sim.tikvPodNames()[2];
       sim.faults.tikv(victim).neverHeartbeat = true;
-      const error = await failure(runUpgrade(deps(session), options({ readyTimeoutMs: 3_000, order: 'reverse-ordinal' })));
+      const error = await failure(runUpgrade(deps(session), upgradeOptions({ readyTimeoutMs: 3_000, order: 'reverse-ordinal' })));
       assert.equal(error.code, ExitCode.failed);
       assert.match(error.message, /store \d+ (is Disconnected|re-registered but has not sent a heartbeat) within the ready timeout; the evict-leader scheduler of store \d+ was removed/);
       assert.ok(error.suggestions.some((s) => /Run the same 'kubectl tikv upgrade' command again/.test(s)), error.suggestions.join(' | '));
@@ -130,12 +97,12 @@ describe('services/upgrade interrupted, resumed, concurrent', function () {
   });
 
   it('warns about a pod on an unexpected image in the plan', async () => {
-    await withCluster({}, async (sim, session) => {
+    await withSimSession({ topology: 'statefulset' }, async (sim, _deps, session) => {
       const pod = sim.tikvPodNames()[0];
       sim.store.mutate({ apiVersion: 'v1', kind: 'Pod' }, sim.namespace, pod, (p: { spec?: { containers?: { name: string; image?: string }[] } } & import('../../src/kube/kube.ts').KubeObject) => {
         for (const c of p.spec?.containers ?? []) if (c.name === 'tikv') c.image = 'example.com/tikv:v8.4.0';
       });
-      const result = await runUpgrade(deps(session), options({ dryRun: true }));
+      const result = await runUpgrade(deps(session), upgradeOptions({ dryRun: true }));
       assert.ok(result.warnings.some((w) => new RegExp(`pod ${pod} runs image example.com/tikv:v8.4.0 but its store reports version 8.5.0`).test(w)), result.warnings.join('; '));
     });
   });

@@ -1,52 +1,10 @@
 import assert from 'node:assert/strict';
 import type { Topology } from '../../src/core/model.ts';
-import { ExitCode, UserError } from '../../src/errors.ts';
-import { systemClock } from '../../src/services/clock.ts';
-import type { RollingDeps } from '../../src/services/rolling-run.ts';
+import { ExitCode } from '../../src/errors.ts';
 import { runUpgrade } from '../../src/services/upgrade.ts';
-import type { UpgradeOptions } from '../../src/services/upgrade-options.ts';
-import { maxConcurrentUnavailable, startSimCluster, storeUnavailability, type SimCluster, type SimClusterOptions } from '../sim/cluster.ts';
-import { gracefulRestartMilestones, openSimSession } from './sim-session.ts';
-
-function options(overrides: Partial<UpgradeOptions> = {}): UpgradeOptions {
-  return {
-    targetVersion: 'v8.5.1',
-    dryRun: false,
-    interactive: false,
-    yes: true,
-    evictTimeoutMs: 60_000,
-    onEvictTimeout: 'abort',
-    readyTimeoutMs: 60_000,
-    leaderReturnTimeoutMs: 20_000,
-    skipLeaderReturn: false,
-    force: false,
-    pollIntervalMs: 50,
-    order: 'leaders',
-    allowDowngrade: false,
-    ...overrides,
-  };
-}
-
-async function withSession(simOptions: SimClusterOptions, body: (sim: SimCluster, deps: RollingDeps) => Promise<void>): Promise<void> {
-  const sim = await startSimCluster({ stores: 5, timeScale: 0.02, regionsPerStore: 30, tikvVersion: 'v8.5.0', pdVersion: 'v8.5.1', ...simOptions });
-  const session = await openSimSession(sim);
-  try {
-    await body(sim, { session, clock: systemClock, progress: { emit: () => {} }, signal: new AbortController().signal, holder: 'test (pid 1)' });
-  } finally {
-    await session.dispose();
-    await sim.stop();
-  }
-}
-
-async function rejection(promise: Promise<unknown>): Promise<UserError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof UserError, String(error));
-    return error;
-  }
-  assert.fail('expected a UserError');
-}
+import { maxConcurrentUnavailable, storeUnavailability, type SimClusterOptions } from '../sim/cluster.ts';
+import { rejection, upgradeOptions, withSimSession } from './sim-fixtures.ts';
+import { gracefulRestartMilestones } from './sim-session.ts';
 
 const CASES: { name: string; topology: Topology; sim?: Partial<SimClusterOptions>; mode: 'driven' | 'followed' }[] = [
   { name: 'StatefulSet (RollingUpdate partition)', topology: 'statefulset', mode: 'driven' },
@@ -62,10 +20,10 @@ describe('services/upgrade against the simulated cluster', function () {
 
   for (const c of CASES) {
     it(`${c.name}: upgrades 5 stores one at a time, evicting first, nothing left behind`, async () => {
-      await withSession({ topology: c.topology, ...c.sim }, async (sim, deps) => {
+      await withSimSession({ topology: c.topology, stores: 5, ...c.sim }, async (sim, deps) => {
         const before = await deps.session.pd.stores();
         const from = sim.history.entries.length;
-        const result = await runUpgrade(deps, options());
+        const result = await runUpgrade(deps, upgradeOptions());
         assert.equal(result.mode, c.mode);
         assert.equal(result.verified?.ok, true, result.verified?.mismatches.join('; '));
         assert.equal(result.stores.length, 5);
@@ -90,9 +48,9 @@ describe('services/upgrade against the simulated cluster', function () {
   }
 
   it('refuses a downgrade before anything changes', async () => {
-    await withSession({ topology: 'statefulset', stores: 3 }, async (sim, deps) => {
+    await withSimSession({ topology: 'statefulset', stores: 3 }, async (sim, deps) => {
       const from = sim.history.entries.length;
-      const error = await rejection(runUpgrade(deps, options({ targetVersion: 'v8.1.0' })));
+      const error = await rejection(runUpgrade(deps, upgradeOptions({ targetVersion: 'v8.1.0' })));
       assert.equal(error.code, ExitCode.usage);
       assert.match(error.message, /would downgrade store \d+ \(pod basic-tikv-\d\) from 8.5.0/);
       assert.equal(sim.history.entries.slice(from).filter((e) => e.source === 'kube' && /created|updated|deleting|patched/.test(e.type)).length, 0, 'nothing changed');
@@ -100,9 +58,9 @@ describe('services/upgrade against the simulated cluster', function () {
   });
 
   it('shows the plan on --dry-run and changes nothing', async () => {
-    await withSession({ topology: 'tikv-operator', stores: 3 }, async (sim, deps) => {
+    await withSimSession({ topology: 'tikv-operator', stores: 3 }, async (sim, deps) => {
       const from = sim.history.entries.length;
-      const result = await runUpgrade(deps, options({ dryRun: true }));
+      const result = await runUpgrade(deps, upgradeOptions({ dryRun: true }));
       assert.equal(result.dryRun, true);
       assert.equal(result.plan.entries.filter((e) => e.action === 'upgrade').length, 3);
       assert.equal(result.gates?.passed, true);
@@ -111,8 +69,8 @@ describe('services/upgrade against the simulated cluster', function () {
   });
 
   it('warns when TiKV would run ahead of PD', async () => {
-    await withSession({ topology: 'statefulset', stores: 3, pdVersion: 'v8.5.0' }, async (_sim, deps) => {
-      const result = await runUpgrade(deps, options({ dryRun: true }));
+    await withSimSession({ topology: 'statefulset', stores: 3, pdVersion: 'v8.5.0' }, async (_sim, deps) => {
+      const result = await runUpgrade(deps, upgradeOptions({ dryRun: true }));
       assert.ok(result.warnings.some((w) => /TiKV 8.5.1 would run ahead of PD 8.5.0/.test(w)), result.warnings.join('; '));
     });
   });

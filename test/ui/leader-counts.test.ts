@@ -1,25 +1,13 @@
 import assert from 'node:assert/strict';
+import { aTarget } from '../core/builders.ts';
 import type { StepRecord } from '../../src/core/step-record.ts';
-import { nextStep, type StoreObservation, type StoreTarget } from '../../src/core/store-step.ts';
+import { nextStep, type StoreObservation } from '../../src/core/store-step.ts';
 import { leaderCounts } from '../../src/ui/leader-counts.ts';
 
+const target = aTarget;
 const NOW = 1_800_000_000_000;
 /** PD's view of a store that is Up and heartbeating (spread, so fields the observation gains later need no change here). */
 const UP_STORE = { stateName: 'Up' as const, startTimestampSec: 1_700_000_000, version: '8.5.0', leaderCount: 0, lastHeartbeatMs: NOW };
-
-function target(overrides: Partial<StoreTarget> = {}): StoreTarget {
-  return {
-    podName: 'basic-tikv-1',
-    storeId: 2,
-    eviction: 'scheduler',
-    evictTimeoutMs: 600_000,
-    onEvictTimeout: 'abort',
-    readyTimeoutMs: 600_000,
-    leaderReturnTimeoutMs: 300_000,
-    skipLeaderReturn: false,
-    ...overrides,
-  };
-}
 
 function record(overrides: Partial<StepRecord> = {}): StepRecord {
   return {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
+import { aTarget } from '../core/builders.ts';
 import type { StepRecord } from '../../src/core/step-record.ts';
-import { nextStep, type StoreTarget } from '../../src/core/store-step.ts';
+import { nextStep } from '../../src/core/store-step.ts';
 import type { ProgressEvent } from '../../src/services/progress.ts';
 import { runStoreStep } from '../../src/services/store-step-runner.ts';
 import { colors } from '../../src/ui/color.ts';
@@ -8,19 +9,7 @@ import { PlainProgress, timestamp } from '../../src/ui/plain-progress.ts';
 import { FakeWorld } from '../services/fake-world.ts';
 import { EventScript } from './event-script.ts';
 
-function target(overrides: Partial<StoreTarget> = {}): StoreTarget {
-  return {
-    podName: 'basic-tikv-1',
-    storeId: 2,
-    eviction: 'scheduler',
-    evictTimeoutMs: 600_000,
-    onEvictTimeout: 'abort',
-    readyTimeoutMs: 600_000,
-    leaderReturnTimeoutMs: 300_000,
-    skipLeaderReturn: false,
-    ...overrides,
-  };
-}
+const target = aTarget;
 
 function setup(options: { verbose?: boolean; colored?: boolean } = {}) {
   const written: string[] = [];

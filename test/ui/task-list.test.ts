@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { StoreTarget } from '../../src/core/store-step.ts';
+import { aTarget } from '../core/builders.ts';
 import type { Progress, ProgressEvent } from '../../src/services/progress.ts';
 import { runStoreStep, StoreStepError } from '../../src/services/store-step-runner.ts';
 import { formatDuration } from '../../src/cli/duration.ts';
@@ -9,19 +9,7 @@ import { FakeWorld } from '../services/fake-world.ts';
 import { EventScript, T0 } from './event-script.ts';
 import { settle, until, VirtualTerminal } from './virtual-terminal.ts';
 
-function target(overrides: Partial<StoreTarget> = {}): StoreTarget {
-  return {
-    podName: 'basic-tikv-1',
-    storeId: 2,
-    eviction: 'scheduler',
-    evictTimeoutMs: 600_000,
-    onEvictTimeout: 'abort',
-    readyTimeoutMs: 600_000,
-    leaderReturnTimeoutMs: 300_000,
-    skipLeaderReturn: false,
-    ...overrides,
-  };
-}
+const target = aTarget;
 
 /** A task list on a fake terminal, its clock driven by the script. */
 function setup(options: { colors?: Colors; tickMs?: number } = {}) {

@@ -16,7 +16,7 @@
 // A cache made after `--help` lacks what `status` then compiles at every run; so each cache records how much heap
 // the run that made it used, and a run that used a quarter more (it loaded more code) writes a new one, which holds
 // what the cache had plus what this run compiled.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import path from 'node:path';
 import vm from 'node:vm';
@@ -33,6 +33,8 @@ interface ProgramFile {
 
 /** First bytes of a cache file; the next four are the heap (KiB) of the run that wrote it, then V8's data. */
 const MAGIC = 'KTC1';
+/** Caches not written for this long belong to versions (of kubectl-tikv or Node) no longer run. */
+const UNUSED_CACHE_MS = 30 * 24 * 3600 * 1000;
 
 const cacheDirectory = process.env.NODE_DISABLE_COMPILE_CACHE
   ? undefined
@@ -92,7 +94,25 @@ function saveCodeCache(file: string, compiled: vm.Script, heapKiB: number): void
     const partial = `${file}.${process.pid}.partial`;
     writeFileSync(partial, Buffer.concat([header, compiled.createCachedData()]));
     renameSync(partial, file);
+    pruneCodeCaches(path.dirname(file));
   } catch {
     // An unwritable cache directory only costs start-up time.
+  }
+}
+
+/**
+ * Removes old caches of other builds (every upgrade leaves one); only when a cache was written, which is rare. A
+ * cache still in use that is removed is written again by its next run.
+ */
+function pruneCodeCaches(directory: string): void {
+  const now = Date.now();
+  for (const name of readdirSync(directory)) {
+    if (!/\.v8cache(\.\d+\.partial)?$/.test(name)) continue;
+    const file = path.join(directory, name);
+    try {
+      if (now - statSync(file).mtimeMs > UNUSED_CACHE_MS) rmSync(file, { force: true });
+    } catch {
+      // Removed by a concurrent run.
+    }
   }
 }

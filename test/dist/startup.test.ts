@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -185,6 +185,20 @@ describe('start-up of the built CLI', () => {
       assert.equal(second.status, 0, second.stderr);
       assert.match(second.stdout, /^kubectl-tikv v/);
       assert.notEqual(readFileSync(file, 'latin1'), 'not a code cache');
+    });
+
+    it('removes caches of other builds not written for 30 days when it writes one', () => {
+      const directory = path.join(cacheHome, 'xdg', 'kubectl-tikv', 'compile-cache');
+      mkdirSync(directory, { recursive: true });
+      const old = path.join(directory, 'v22.0.0-x64-0123456789abcdef.v8cache');
+      const recent = path.join(directory, 'v22.0.0-x64-fedcba9876543210.v8cache');
+      const unrelated = path.join(directory, 'notes.txt');
+      for (const file of [old, recent, unrelated]) writeFileSync(file, 'x');
+      const fortyDaysAgo = new Date(Date.now() - 40 * 24 * 3600 * 1000);
+      utimesSync(old, fortyDaysAgo, fortyDaysAgo);
+      utimesSync(unrelated, fortyDaysAgo, fortyDaysAgo);
+      assert.equal(run(['--help']).status, 0);
+      assert.deepEqual(cacheFiles().sort(), [path.basename(cacheOf('core')), 'notes.txt', path.basename(recent)].sort());
     });
 
     it('runs without a cache when the cache directory cannot be written, or when NODE_DISABLE_COMPILE_CACHE is set', () => {

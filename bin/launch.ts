@@ -17,7 +17,7 @@
 // the run that made it used, and a run that used a quarter more (it loaded more code) writes a new one, which holds
 // what the cache had plus what this run compiled.
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import Module, { createRequire } from 'node:module';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import vm from 'node:vm';
 import { compileCacheDirectory } from '../src/cli/compile-cache-dir.ts';
@@ -59,7 +59,9 @@ function run(file: ProgramFile): unknown {
   } catch {
     // No cache yet (first run after an install or an upgrade): compile, and write one when the command is done.
   }
-  const script = new vm.Script(Module.wrap(source), {
+  // The file is a function expression with CommonJS's parameters (scripts/build.ts): compiled as it is, a large
+  // source stays an external string; Module.wrap() would make V8 copy it into its heap.
+  const script = new vm.Script(source, {
     filename,
     cachedData: cache?.data,
     importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,

@@ -65,9 +65,12 @@ const atStart = startupClosure(program.metafile, STARTUP_ROOTS);
 const plan = planSplit(program.metafile, atStart);
 const core = coreSide(root, plan, 'bin/kubectl-tikv.ts');
 const lazy = lazySide(root, plan);
+// Each file is one function expression taking CommonJS's module parameters, which launch.cjs compiles as it is: a
+// file of several MB stays an external string outside V8's heap, where wrapping it (Module.wrap) made V8 copy it.
+const asFunction: BuildOptions = { banner: { js: '(function (exports, require, module, __filename, __dirname) {' }, footer: { js: '})' } };
 await Promise.all([
-  build({ ...programOptions, entryPoints: [core.entry], outfile: path.join(dist, 'kubectl-tikv-core.cjs'), plugins: [core.plugin, lazyOclifIndex(), quickOclifPlatform(), plainOclifCommandSort()] }),
-  build({ ...programOptions, entryPoints: [lazy.entry], outfile: path.join(dist, 'kubectl-tikv-lazy.cjs'), plugins: [lazy.plugin, lazyOclifIndex(), quickOclifPlatform(), plainOclifCommandSort()] }),
+  build({ ...programOptions, ...asFunction, entryPoints: [core.entry], outfile: path.join(dist, 'kubectl-tikv-core.cjs'), plugins: [core.plugin, lazyOclifIndex(), quickOclifPlatform(), plainOclifCommandSort()] }),
+  build({ ...programOptions, ...asFunction, entryPoints: [lazy.entry], outfile: path.join(dist, 'kubectl-tikv-lazy.cjs'), plugins: [lazy.plugin, lazyOclifIndex(), quickOclifPlatform(), plainOclifCommandSort()] }),
 ]);
 
 const bundle = readFileSync(path.join(dist, 'kubectl-tikv.cjs'));

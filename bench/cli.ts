@@ -39,8 +39,10 @@ export function installCli(dir: string, options: { build: boolean | 'if-stale' }
     if (!existsSync(path.join(REPO, file))) throw new Error(`${file} is missing: run 'npm run build' first`);
   }
   copyFileSync(path.join(REPO, 'bin', 'run.js'), path.join(root, 'bin', 'run.js'));
-  copyFileSync(path.join(REPO, 'dist', 'launch.cjs'), path.join(root, 'dist', 'launch.cjs'));
-  copyFileSync(path.join(REPO, 'dist', 'kubectl-tikv.cjs'), path.join(root, 'dist', 'kubectl-tikv.cjs'));
+  // Every bundle file the launcher may load (the build may split the program into several).
+  for (const name of readdirSync(path.join(REPO, 'dist'))) {
+    if (name.endsWith('.cjs') && statSync(path.join(REPO, 'dist', name)).isFile()) copyFileSync(path.join(REPO, 'dist', name), path.join(root, 'dist', name));
+  }
   writeFileSync(path.join(root, 'package.json'), '{"type":"module"}\n');
   const runJs = path.join(root, 'bin', 'run.js');
   const binDir = path.join(root, 'path');

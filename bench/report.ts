@@ -182,6 +182,14 @@ export function renderReport(results: BenchResults): string {
     lines.push('', `Reference: \`node -e 0\` ${ms(node)}, \`kubectl get pods\` ${ms(getPods)}, \`kubectl version --client\` ${ms(startupMs(results, 'kubectl version --client'))} (this kubectl is a dispatcher wrapper).`, '');
   }
 
+  const notBack = results.upgrades.filter((u) => u.leadersNotBack.length > 0);
+  if (notBack.length > 0) {
+    lines.push(
+      `Leaders did not come back before the leader-return timeout for ${notBack.map((u) => `${u.leadersNotBack.length} store(s) of the ${u.stores}-store run at ${u.pollIntervalRealMs / 1000} s`).join(', ')}; ` +
+        'those waits count as the tool\'s time and have no reaction.',
+      '',
+    );
+  }
   lines.push(`**Memory**: peak RSS (VmHWM) of the CLI during the upgrade: ${runs.map((r) => `${r.stores} stores ${r.peakRssMiB === undefined ? '–' : `${r.peakRssMiB.toFixed(0)} MiB`}`).join(', ')}.`, '');
 
   lines.push('**Goals**', '', '| goal | measured | |', '|---|---|---|');

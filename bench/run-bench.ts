@@ -40,8 +40,12 @@ export interface BenchOptions {
 
 /** Simulated delays × this for every upgrade run; the tool's poll interval is scaled the same way. */
 export const TIME_SCALE = 0.02;
-/** Peers per store (a third of them leaders): enough that eviction and leader return are real phases. */
-export const REGIONS_PER_STORE = 30;
+/**
+ * Peers per store (a third of them leaders, ~20 per store): eviction and leader return are real phases, and PD's
+ * balance-leader (tolerance of 5 leaders each side) gives an emptied store its leaders back, which it does not
+ * reliably do with ~10 leaders per store.
+ */
+export const REGIONS_PER_STORE = 60;
 /** The tool's default poll interval (real-world ms). */
 export const DEFAULT_POLL_MS = 1000;
 /** The anchors' cadences: TiUP polls every 2 s, tidb-operator reconciles every 15 s / 30 s. */

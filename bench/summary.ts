@@ -61,6 +61,8 @@ export interface UpgradeSummary {
   startSecondRoundingMs: number;
   startOverheadMs: number;
   finishOverheadMs: number;
+  /** Stores whose leaders had not come back when the tool moved on (its leader-return timeout). */
+  leadersNotBack: number[];
   /** wall / inherent, both at the benchmark's time scale. */
   ratioAtTimeScale: number;
   /** Projected to real pace (see the module comment). */
@@ -125,6 +127,7 @@ export function summarizeUpgrade(label: string, run: UpgradeRun): UpgradeSummary
     startSecondRoundingMs: a.startSecondRoundingMs,
     startOverheadMs: a.startOverheadMs,
     finishOverheadMs: a.finishOverheadMs,
+    leadersNotBack: a.leadersNotBack,
     ratioAtTimeScale: run.wallMs / a.inherentMs,
     projected: {
       inherentSeconds: inherentRealMs / 1000,

@@ -44,7 +44,8 @@ export interface StoreTimeline {
   /** When the store would have been Up if its first heartbeat had already been in a later second than its start. */
   storeUpUnroundedAt: number;
   schedulerRemovedAt: number;
-  leadersBackAt: number;
+  /** Undefined when the leaders did not come back before the tool moved on (its leader-return timeout). */
+  leadersBackAt: number | undefined;
   /** The next store's eviction (or the CLI's exit for the last store). */
   nextActionAt: number;
 }
@@ -70,6 +71,11 @@ export interface UpgradeAnalysis {
   startOverheadMs: number;
   /** Last store's leaders back → CLI exit. */
   finishOverheadMs: number;
+  /**
+   * Stores whose leaders had not come back when the tool moved on (after its leader-return timeout): no reaction
+   * is counted for them, and the time the tool waited is the tool's, not inherent.
+   */
+  leadersNotBack: number[];
   /** Requests while waiting (inside the simulator-driven phases) and the time waited. */
   waiting: { wallMs: number; polls: number; requests: RequestCounts };
   /** Requests between one store's leaders coming back and the next store's eviction (all stores but the last). */
@@ -132,9 +138,11 @@ export function analyseUpgrade(input: UpgradeAnalysisInput): UpgradeAnalysis {
       ?? firstAt(entries, triggeredAt, (e) => e.source === 'pd' && e.type === 'scheduler-removed' && Number(e.data.storeId) === storeId && e.data.by === 'http');
     if (removedAt === undefined) throw new Error(`store ${storeId}: its evict-leader scheduler was never removed`);
     const target = leaderReturnTarget(leadersBefore);
-    const backAt = leaders.firstReaching(storeId, removedAt, target);
-    if (backAt === undefined) throw new Error(`store ${storeId}: leaders never came back to ${target}`);
     const next = evictions[index + 1];
+    const nextActionAt = next ? next.at : input.cliEndAt;
+    const reachedAt = leaders.firstReaching(storeId, removedAt, target);
+    // The tool moves on without the leaders after its leader-return timeout: that wait is the tool's, not inherent.
+    const backAt = reachedAt !== undefined && reachedAt <= nextActionAt ? reachedAt : undefined;
     stores.push({
       storeId,
       podName,
@@ -147,7 +155,7 @@ export function analyseUpgrade(input: UpgradeAnalysisInput): UpgradeAnalysis {
       storeUpUnroundedAt,
       schedulerRemovedAt: removedAt,
       leadersBackAt: backAt,
-      nextActionAt: next ? next.at : input.cliEndAt,
+      nextActionAt,
     });
   }
 
@@ -160,18 +168,22 @@ export function analyseUpgrade(input: UpgradeAnalysisInput): UpgradeAnalysis {
   for (const [index, s] of stores.entries()) {
     reactions.push(reaction(s.storeId, 'leaders-drained', s.leadersDrainedAt, s.triggeredAt));
     reactions.push(reaction(s.storeId, 'store-up', s.storeUpAt, s.schedulerRemovedAt));
-    if (index < stores.length - 1) reactions.push(reaction(s.storeId, 'leaders-back', s.leadersBackAt, s.nextActionAt));
+    if (index < stores.length - 1 && s.leadersBackAt !== undefined) reactions.push(reaction(s.storeId, 'leaders-back', s.leadersBackAt, s.nextActionAt));
   }
 
   let inherentMs = 0;
   let roundingMs = 0;
   const waitWindows: [number, number][] = [];
   const betweenWindows: [number, number][] = [];
+  const leadersNotBack: number[] = [];
   for (const [index, s] of stores.entries()) {
-    inherentMs += s.leadersDrainedAt - s.evictionAddedAt + (s.storeUpAt - s.triggeredAt) + (s.leadersBackAt - s.schedulerRemovedAt);
+    const backAt = s.leadersBackAt ?? s.schedulerRemovedAt;
+    if (s.leadersBackAt === undefined) leadersNotBack.push(s.storeId);
+    inherentMs += s.leadersDrainedAt - s.evictionAddedAt + (s.storeUpAt - s.triggeredAt) + (backAt - s.schedulerRemovedAt);
     roundingMs += s.storeUpAt - s.storeUpUnroundedAt;
-    waitWindows.push([s.evictionAddedAt, s.leadersDrainedAt], [s.triggeredAt, s.storeUpAt], [s.schedulerRemovedAt, s.leadersBackAt]);
-    if (index < stores.length - 1) betweenWindows.push([s.leadersBackAt, s.nextActionAt]);
+    waitWindows.push([s.evictionAddedAt, s.leadersDrainedAt], [s.triggeredAt, s.storeUpAt]);
+    if (s.leadersBackAt !== undefined) waitWindows.push([s.schedulerRemovedAt, s.leadersBackAt]);
+    if (index < stores.length - 1 && s.leadersBackAt !== undefined) betweenWindows.push([s.leadersBackAt, s.nextActionAt]);
   }
   const waitingRequests = countRequests(requests, waitWindows);
   const polls = requests.filter((r) => r.kind === 'pd' && r.route === 'GET /pd/api/v1/store/{id}' && inWindows(r.at, waitWindows)).length;
@@ -181,7 +193,8 @@ export function analyseUpgrade(input: UpgradeAnalysisInput): UpgradeAnalysis {
     inherentMs,
     startSecondRoundingMs: roundingMs,
     startOverheadMs: stores.length ? stores[0].evictionAddedAt - input.cliStartAt : input.cliEndAt - input.cliStartAt,
-    finishOverheadMs: stores.length ? input.cliEndAt - stores[stores.length - 1].leadersBackAt : 0,
+    finishOverheadMs: stores.length ? input.cliEndAt - (stores[stores.length - 1].leadersBackAt ?? input.cliEndAt) : 0,
+    leadersNotBack,
     waiting: { wallMs: waitWindows.reduce((sum, [a, b]) => sum + (b - a), 0), polls, requests: waitingRequests },
     betweenStores: { transitions: betweenWindows.length, requests: countRequests(requests, betweenWindows) },
   };

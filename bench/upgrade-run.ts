@@ -34,7 +34,20 @@ export async function runUpgrade(options: {
   const leaderCountsAtStart = await sim.mark();
   const pollMs = options.pollIntervalRealMs * options.timeScale;
   const cliStartAt = Date.now();
-  const run = await runCli(install, ['upgrade', '--version', options.targetVersion, '--yes', `--poll-interval=${formatMs(pollMs)}`], {
+  // The tool's timeouts are its defaults scaled like every simulated delay, so a step that cannot finish (leaders
+  // that never come back) costs what it would at real pace, not minutes of wall time.
+  const scaled = (realMs: number) => formatMs(realMs * options.timeScale);
+  const argv = [
+    'upgrade',
+    '--version',
+    options.targetVersion,
+    '--yes',
+    `--poll-interval=${formatMs(pollMs)}`,
+    `--evict-timeout=${scaled(10 * 60_000)}`,
+    `--ready-timeout=${scaled(10 * 60_000)}`,
+    `--leader-return-timeout=${scaled(5 * 60_000)}`,
+  ];
+  const run = await runCli(install, argv, {
     kubeconfig: sim.kubeconfig,
     timeoutMs: options.timeoutMs,
   });

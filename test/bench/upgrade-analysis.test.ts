@@ -146,6 +146,17 @@ describe('bench: reading an upgrade out of the History', () => {
     assert.equal(a.stores[0].leadersBackAt, 1600);
   });
 
+  it('counts a leader return the tool gave up on as the tool\'s time, with no reaction', () => {
+    // Store 1's leader comes back only after the tool evicted store 2 (its leader-return timeout ran out).
+    const entries = twoStoreUpgrade().entries.map((e) => (e.type === 'leader-change' && e.at === 2100 ? { ...e, at: 11_500 } : e)).sort((x, y) => x.at - y.at);
+    const a = analyseUpgrade({ entries, cliStartAt: 500, cliEndAt: 13_300, leaderCountsAtStart: { 1: 3, 2: 3 }, kubeUser: 'admin' });
+    assert.deepEqual(a.leadersNotBack, [1]);
+    assert.equal(a.stores[0].leadersBackAt, undefined);
+    assert.deepEqual(a.reactions.map((r) => `${r.storeId} ${r.condition}`), ['1 leaders-drained', '1 store-up', '2 leaders-drained', '2 store-up']);
+    assert.equal(a.inherentMs, 40 + 954 + (40 + 954 + 75));
+    assert.equal(a.betweenStores.transitions, 0);
+  });
+
   it('names routes without their ids', () => {
     assert.equal(routePattern('/pd/api/v1/store/17?x=1'), '/pd/api/v1/store/{id}');
     assert.equal(routePattern('/pd/api/v1/schedulers/evict-leader-scheduler-4'), '/pd/api/v1/schedulers/evict-leader-scheduler-{id}');

@@ -58,6 +58,14 @@ export async function runUpgrade(deps: RollingDeps, options: UpgradeOptions): Pr
     allowDowngrade: options.allowDowngrade,
   });
   const { records: leftovers } = await readStepRecords(session.kube, cluster, snapshot.mapping.members, deps.signal);
+  for (const entry of plan.entries) {
+    // A store an interrupted run left mid-step may already run the target version: it still has to be finished
+    // (scheduler gone, leaders back, record cleared), not skipped.
+    if (entry.action === 'skip' && strategy.mode === 'driven' && leftovers.some((r) => r.podName === entry.podName)) {
+      entry.action = 'upgrade';
+      entry.note = 'finishing the step an interrupted run left';
+    }
+  }
   if (!strategy.forcedReverseOrdinal) resumeFirst(plan, leftovers.map((r) => r.podName));
   if (strategy.mode === 'followed') plan.orderRule = cluster.ref.topology === 'tidb-operator-v1' ? 'the operator\'s order: highest ordinal first' : 'the operator\'s order: one instance at a time';
   const result: UpgradeResult = {

@@ -75,5 +75,5 @@ export function storeTarget(member: Member, eviction: EvictionMode, options: Ste
 
 /** The step runner's per-run settings for a command. */
 export function stepSettings(deps: RollingDeps, command: StepCommand, options: StepOptions, signal: AbortSignal, extra: Partial<StepRunSettings> = {}): StepRunSettings {
-  return { runId: deps.holder, command, holder: deps.holder, pollIntervalMs: options.pollIntervalMs, cleanupTimeoutMs: deps.cleanupTimeoutMs ?? 60_000, signal, ...extra };
+  return { runId: deps.holder, command, holder: deps.holder, pollIntervalMs: options.pollIntervalMs, cleanupTimeoutMs: deps.cleanupTimeoutMs ?? 60_000, signal, force: options.force, ...extra };
 }

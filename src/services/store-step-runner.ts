@@ -109,6 +109,9 @@ export async function runStoreStep(deps: StepRunnerDeps, target: StoreTarget, me
   let errorStreak = 0;
   let firstErrorAtMs = 0;
   let drainedSeen = false;
+  /** Since when the last check before the restart has found another store unavailable. */
+  let unsafeSinceMs: number | undefined;
+  let lastUnsafe: string | undefined;
   let podReplacedSeen = false;
   let podReadySeen = false;
   const marks: { evictBegin?: number; drained?: number; triggered?: number; up?: number; returning?: number } = {};
@@ -197,14 +200,22 @@ export async function runStoreStep(deps: StepRunnerDeps, target: StoreTarget, me
               const unsafe = await checkBeforeRestart(current);
               // Our eviction vanished since the observation: the next one adds it again and waits for 0 leaders.
               if (unsafe === 'eviction-gone') break;
-              if (unsafe !== undefined) {
-                if (!settings.force) {
-                  throw new UserError(`not restarting pod ${podName}: ${unsafe}`, {
-                    suggestions: ['Restart one store at a time: wait until every other store is Up and its pod Ready, or fix the one that is not; then run the same command again.'],
-                  });
+              if (unsafe !== undefined && !settings.force) {
+                // Another store may be down only for a moment (a PD leader change shows stores Disconnected until
+                // their next heartbeat): the eviction holds while we wait, up to the patience of the gates.
+                unsafeSinceMs ??= clock.now();
+                if (clock.now() - unsafeSinceMs < Math.min(target.readyTimeoutMs, 120_000)) {
+                  if (unsafe !== lastUnsafe) progress.emit({ type: 'info', message: `store ${storeId}: waiting before restarting pod ${podName}: ${unsafe}`, atMs: clock.now() });
+                  lastUnsafe = unsafe;
+                  await deps.pods.changed(settings.pollIntervalMs, signal);
+                  break;
                 }
-                warn(`--force: restarting pod ${podName} although ${unsafe}`);
+                throw new UserError(`not restarting pod ${podName}: ${unsafe}`, {
+                  suggestions: ['Restart one store at a time: wait until every other store is Up and its pod Ready, or fix the one that is not; then run the same command again.'],
+                });
               }
+              if (unsafe !== undefined) warn(`--force: restarting pod ${podName} although ${unsafe}`);
+              unsafeSinceMs = undefined;
             }
             if (step.warning) warn(step.warning);
             if (current.phase !== 'restarting') await save({ ...current, phase: 'restarting', phaseSinceMs: clock.now() });

@@ -99,18 +99,9 @@ export class RunLease {
           throw error;
         }
       }
+      const held = heldByAnother(existing, cluster, ref, options.holder, clock, timing);
+      if (held) throw held;
       const holder = existing.spec?.holderIdentity ?? '';
-      const renewedMs = Date.parse(existing.spec?.renewTime ?? existing.spec?.acquireTime ?? '') || 0;
-      const expiresMs = renewedMs + (existing.spec?.leaseDurationSeconds ?? timing.durationSec) * 1000;
-      if (holder !== '' && holder !== options.holder && clock.now() < expiresMs) {
-        const command = existing.metadata.annotations?.[COMMAND_ANNOTATION];
-        throw new UserError(`another kubectl-tikv run is working on cluster ${cluster.ref.name}: ${holder}${command ? ` (${command})` : ''}, renewed ${Math.max(0, Math.round((clock.now() - renewedMs) / 1000))}s ago`, {
-          suggestions: [
-            'Wait for it to finish. If that run was killed, its Lease expires within ' + `${Math.ceil((expiresMs - clock.now()) / 1000)}s; run this command again then.`,
-            `'kubectl get lease ${ref.name} -n ${ref.namespace} -o yaml' shows the holder.`,
-          ],
-        });
-      }
       const previous = decodeProgress(existing.metadata.annotations?.[PROGRESS_ANNOTATION]);
       const takeOver: LeaseObject = {
         ...existing,
@@ -126,6 +117,18 @@ export class RunLease {
       }
     }
     throw new UserError(`could not take the Lease ${ref.name}: other runs keep changing it`, { suggestions: ['Check for other kubectl-tikv runs against this cluster.'] });
+  }
+
+  /**
+   * Fails, as `acquire` would, when another live run holds the cluster's Lease; changes nothing. For checks that come
+   * before the Lease is taken (an upgrade's gates), so that a second run names the first instead of failing on the
+   * state the first one is causing.
+   */
+  static async assertFree(kube: Kube, cluster: DetectedCluster, options: { holder: string; clock: Clock; timing?: LeaseTiming; signal?: AbortSignal }): Promise<void> {
+    const ref = leaseRef(cluster);
+    const existing = await kube.get<LeaseObject>(ref, { signal: options.signal });
+    const held = existing && heldByAnother(existing, cluster, ref, options.holder, options.clock, options.timing ?? DEFAULT_LEASE_TIMING);
+    if (held) throw held;
   }
 
   /** Records progress on the Lease (pods done so far), so an interrupted run can be resumed. */
@@ -195,6 +198,21 @@ export class RunLease {
       }
     }
   }
+}
+
+/** The error naming the live run that holds the Lease, or undefined when it is free, ours, or expired. */
+function heldByAnother(existing: LeaseObject, cluster: DetectedCluster, ref: ObjectRef, self: string, clock: Clock, timing: LeaseTiming): UserError | undefined {
+  const holder = existing.spec?.holderIdentity ?? '';
+  const renewedMs = Date.parse(existing.spec?.renewTime ?? existing.spec?.acquireTime ?? '') || 0;
+  const expiresMs = renewedMs + (existing.spec?.leaseDurationSeconds ?? timing.durationSec) * 1000;
+  if (holder === '' || holder === self || clock.now() >= expiresMs) return undefined;
+  const command = existing.metadata.annotations?.[COMMAND_ANNOTATION];
+  return new UserError(`another kubectl-tikv run is working on cluster ${cluster.ref.name}: ${holder}${command ? ` (${command})` : ''}, renewed ${Math.max(0, Math.round((clock.now() - renewedMs) / 1000))}s ago`, {
+    suggestions: [
+      'Wait for it to finish. If that run was killed, its Lease expires within ' + `${Math.ceil((expiresMs - clock.now()) / 1000)}s; run this command again then.`,
+      `'kubectl get lease ${ref.name} -n ${ref.namespace} -o yaml' shows the holder.`,
+    ],
+  });
 }
 
 /** Kubernetes MicroTime: RFC 3339 with microseconds. */

@@ -90,6 +90,12 @@ export async function runUpgrade(deps: RollingDeps, options: UpgradeOptions): Pr
     if (!member.store) throw new RollingRunError(new UserError(`PD has no store for pod ${member.podName}`, { suggestions: ["Check 'kubectl tikv status'; every TiKV must be registered before an upgrade."] }), result);
   }
   const todo = plan.entries.filter((e) => e.action === 'upgrade');
+  // Another run at work makes the gates fail on what it is doing: name that run first.
+  if (!options.dryRun) {
+    await RunLease.assertFree(session.kube, cluster, { holder: deps.holder, clock, timing: deps.leaseTiming, signal: deps.signal }).catch((error: unknown) => {
+      throw error instanceof UserError ? new RollingRunError(error, result) : error;
+    });
+  }
   const first = snapshot.mapping.members.find((m) => m.podName === todo[0]?.podName) ?? snapshot.mapping.members[0];
   if (first) {
     const records = leftovers;

@@ -1,7 +1,7 @@
-// The program of the release builds, bundled by esbuild into dist/kubectl-tikv.cjs: one CommonJS file, which
-// dist/launch.cjs runs with V8's code cache (npm package, Linux and macOS archives) and which is the main script of
-// the Windows single-executable application. It runs the command and exits with its code once the command and its
-// cleanup are done. Only bin/ ever exits the process.
+// The program of the release builds: esbuild's entry point for the CommonJS files that dist/launch.cjs runs with
+// V8's code cache — in the npm package, the Linux and macOS archives and the Windows single-executable application
+// (scripts/build.ts). It runs the command and exits with its code once the command and its cleanup are done. Only
+// bin/ ever exits the process.
 
 // Installed a second time as `kubectl_complete-tikv` (npm bin), kubectl's shell-completion hook for plugins
 // (kubectl ≥ 1.26). The archives' completion launchers pass `__complete` themselves.

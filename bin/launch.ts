@@ -1,6 +1,7 @@
-// Runs the program (bin/kubectl-tikv.ts) with V8's code cache; built to dist/launch.cjs. The npm package (bin/run.js)
-// and the Linux/macOS archives (the `kubectl-tikv` sh launcher) start here; the Windows executable runs the one-file
-// build (dist/kubectl-tikv.cjs) directly.
+// Runs the program (bin/kubectl-tikv.ts) with V8's code cache; built to dist/launch.cjs. The npm package
+// (bin/run.js) and the Linux/macOS archives (the `kubectl-tikv` sh launcher) start here with the program's files
+// beside it; the Windows executable is a Node single-executable application whose main script is this file and
+// whose assets are the program's files (scripts/package/sea.ts).
 //
 // The program is split in two files (scripts/build/split.ts): kubectl-tikv-core.cjs, what every start evaluates, and
 // kubectl-tikv-lazy.cjs, loaded on the first dynamic import of a service, the Kubernetes client … — so --help reads
@@ -9,9 +10,10 @@
 // Why not module.enableCompileCache(): Node writes that cache right after compiling a file, before running it, so it
 // holds only the top-level code; every function the CLI calls (oclif's config and help, the command) was compiled
 // again at each start (measured: --help 66 ms of CPU with it, 48 ms with this). Here each file's cache is made with
-// vm.Script#createCachedData() once the command has run, so it holds those functions too. V8 checks the cache
-// against its version and flags (a rejected cache is rewritten) and the source only by length: the file name carries
-// the file's content hash, which the build writes into this launcher together with the files.
+// vm.Script#createCachedData() once the command has run, so it holds those functions too — also in the Windows
+// executable, where Node's own SEA code cache cannot be made by a cross-build. V8 checks the cache against its
+// version and flags (a rejected cache is rewritten) and the source only by length: the file name carries the file's
+// content hash, which the build writes into this launcher together with the files.
 //
 // A cache made after `--help` lacks what `status` then compiles at every run; so each cache records how much heap
 // the run that made it used, and a run that used a quarter more (it loaded more code) writes a new one, which holds
@@ -36,6 +38,9 @@ const MAGIC = 'KTC1';
 /** Caches not written for this long belong to versions (of kubectl-tikv or Node) no longer run. */
 const UNUSED_CACHE_MS = 30 * 24 * 3600 * 1000;
 
+const sea = process.getBuiltinModule('node:sea');
+const inSea = sea.isSea();
+
 const cacheDirectory = process.env.NODE_DISABLE_COMPILE_CACHE
   ? undefined
   : compileCacheDirectory(process.env, process.platform, () => process.getBuiltinModule('node:os').homedir());
@@ -49,9 +54,11 @@ run(PROGRAM_FILES.core);
 
 /** Compiles (with its code cache) and runs one file of the program as a CommonJS module; returns its exports. */
 function run(file: ProgramFile): unknown {
+  // In the single-executable application __dirname is the executable's directory: the name is for stack traces.
   const filename = path.join(__dirname, file.name);
-  // esbuild writes ASCII only, so latin1 decodes it exactly and into V8's compact one-byte strings.
-  const source = readFileSync(filename, 'latin1');
+  // esbuild writes ASCII only, so latin1 decodes it exactly and into V8's compact one-byte strings (a large one
+  // outside V8's heap).
+  const source = inSea ? Buffer.from(sea.getRawAsset(file.name)).toString('latin1') : readFileSync(filename, 'latin1');
   const cacheFile = cacheDirectory && source.length === file.bytes ? path.join(cacheDirectory, `${process.version}-${process.arch}-${file.sha256.slice(0, 16)}.v8cache`) : undefined;
   let cache: { data: Buffer; heapKiB: number } | undefined;
   try {

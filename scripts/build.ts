@@ -1,12 +1,13 @@
 // `npm run build`: kubectl-tikv as CommonJS bundles, and the launcher that runs them with V8's code cache.
 //
-// dist/kubectl-tikv.cjs — the program (bin/kubectl-tikv.ts) and everything it uses in one file: the main script of
-//   the Windows single-executable application (Node 22 runs exactly one CommonJS script there). CommonJS also
-//   because esbuild then keeps each bundled module's `require('node:…')` inside that module.
+// dist/kubectl-tikv.cjs — the program (bin/kubectl-tikv.ts) and everything it uses in one file: its metafile is the
+//   module graph the split below is planned from; it runs as it is (`node dist/kubectl-tikv.cjs`) but ships nowhere.
 // dist/kubectl-tikv-core.cjs + dist/kubectl-tikv-lazy.cjs — the same program split at the dynamic imports that leave
-//   what every start evaluates (scripts/build/split.ts); what npm installs and the Linux/macOS archives carry.
+//   what every start evaluates (scripts/build/split.ts): what npm installs, the Linux/macOS archives carry and the
+//   Windows executable embeds. CommonJS, because esbuild then keeps each bundled module's `require('node:…')` inside
+//   that module, and because a Node 22 single-executable application runs one CommonJS main script.
 // dist/launch.cjs — bin/launch.ts: runs core and lazy through vm.Script with code caches made after the command ran
-//   (see there), keyed by each file's sha256, which the build writes into it.
+//   (see there), keyed by each file's sha256, which the build writes into it; also the Windows executable's main.
 // dist/kubectl-tikv.meta.json — esbuild's metafile of the one-file build (module graph, for tests).
 // dist/THIRD-PARTY-NOTICES.txt — the licences of every bundled package.
 //

@@ -51,11 +51,11 @@ ${layout.join('\n')}
 ## Environment
 
 - \`KUBECONFIG\` and the usual kubectl flags select the cluster.
-${
+- V8's code cache is kept in ${windows ? '`%LOCALAPPDATA%\\kubectl-tikv`' : platform.os === 'darwin' ? '`~/Library/Caches/kubectl-tikv`' : '`$XDG_CACHE_HOME/kubectl-tikv` (`~/.cache/kubectl-tikv`)'}
+  to start faster; \`NODE_DISABLE_COMPILE_CACHE=1\` turns it off.${
     windows
       ? ''
-      : `- V8's code cache is kept in ${platform.os === 'darwin' ? '`~/Library/Caches/kubectl-tikv`' : '`$XDG_CACHE_HOME/kubectl-tikv` (`~/.cache/kubectl-tikv`)'}
-  to start faster; \`NODE_DISABLE_COMPILE_CACHE=1\` turns it off.
+      : `
 - \`NODE_OPTIONS\` is ignored (it is meant for your own Node.js);
   \`KUBECTL_TIKV_NODE_OPTIONS\` passes options to the bundled one.`
   }

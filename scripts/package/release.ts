@@ -9,7 +9,7 @@ import { krewManifest, type ManifestArchive, validateKrewManifest } from './krew
 import { posixCompletionLauncher, posixLauncher, windowsCompletionLauncher } from './launchers.ts';
 import { nodeRuntime } from './node-runtime.ts';
 import { archiveName, NODE_VERSION, type Platform, PLATFORMS, platformId } from './platforms.ts';
-import { buildSeaBlob, windowsExecutable } from './sea.ts';
+import { programSeaBlob, windowsExecutable } from './sea.ts';
 import { writeTarGz } from './tar-gz.ts';
 import { writeZip } from './zip.ts';
 
@@ -53,7 +53,7 @@ interface PackageJson {
 
 /**
  * Packages `options.platforms` from the build in `<root>/dist` (run scripts/build.ts first): the launcher with the
- * split program for Linux and macOS, the one-file program inside the Windows executable.
+ * split program beside it for Linux and macOS, and inside the Windows executable.
  */
 export function buildRelease(options: ReleaseOptions): Release {
   const log = options.log ?? (() => {});
@@ -88,7 +88,7 @@ export function buildRelease(options: ReleaseOptions): Release {
       if (process.version !== `v${NODE_VERSION}`) {
         throw new Error(`the Windows executable's blob must be built by Node v${NODE_VERSION} (the runtime it ships), not ${process.version}: run with node_modules/.bin/node`);
       }
-      seaBlob ??= buildSeaBlob(path.join(dist, 'kubectl-tikv.cjs'));
+      seaBlob ??= programSeaBlob(dist);
       log(`injecting the bundle into node.exe (${platformId(platform)})`);
       bin = 'kubectl-tikv.exe';
       entries = [

@@ -1,8 +1,9 @@
-// The Windows single-executable application: Node's SEA blob (the bundle as the one CommonJS main script) made by
-// the pinned Node — the blob format belongs to the Node version, not the platform, so Linux builds it for Windows —
-// and injected with postject into a copy of the official node.exe, whose Authenticode signature is removed first
-// (the injection would leave it invalid, which Windows treats worse than none). No code cache and no snapshot:
-// both are specific to the platform that builds them.
+// The Windows single-executable application: Node's SEA blob — the launcher (dist/launch.cjs) as the CommonJS main
+// script, the program's files as assets it reads with node:sea — made by the pinned Node (the blob format belongs to
+// the Node version, not the platform, so Linux builds it for Windows) and injected with postject into a copy of the
+// official node.exe, whose Authenticode signature is removed first (the injection would leave it invalid, which
+// Windows treats worse than none). No SEA code cache and no snapshot: both are specific to the platform that builds
+// them; the launcher keeps its own code cache on the user's machine instead.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -14,15 +15,18 @@ export const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 /** The resource (PE), note (ELF) or section (Mach-O) name Node reads the blob from. */
 export const SEA_RESOURCE = 'NODE_SEA_BLOB';
 
-/** Builds the SEA preparation blob for `mainScript` with `node` (which must be the Node version of the target). */
-export function buildSeaBlob(mainScript: string, node = process.execPath): Buffer {
+/**
+ * Builds the SEA preparation blob with `node` (which must be the Node version of the target): `mainScript` runs at
+ * start, and `assets` (name → file) are embedded for it to read with `node:sea`.
+ */
+export function buildSeaBlob(mainScript: string, assets: Readonly<Record<string, string>> = {}, node = process.execPath): Buffer {
   const work = mkdtempSync(path.join(tmpdir(), 'kt-sea-'));
   try {
     const config = path.join(work, 'sea-config.json');
     const output = path.join(work, 'sea-prep.blob');
     writeFileSync(
       config,
-      JSON.stringify({ main: mainScript, output, disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: false }),
+      JSON.stringify({ main: mainScript, output, disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: false, assets }),
     );
     const result = spawnSync(node, ['--experimental-sea-config', config], { encoding: 'utf8', cwd: work });
     if (result.status !== 0) throw new Error(`node --experimental-sea-config failed (exit ${result.status}): ${result.stderr.trim()}`);
@@ -31,6 +35,15 @@ export function buildSeaBlob(mainScript: string, node = process.execPath): Buffe
     rmSync(work, { recursive: true, force: true });
   }
 }
+
+/** The blob of kubectl-tikv.exe: the launcher as main script, the split program as its assets (scripts/build.ts). */
+export function programSeaBlob(dist: string, node = process.execPath): Buffer {
+  const assets = Object.fromEntries(PROGRAM_FILES.map((name) => [name, path.join(dist, name)]));
+  return buildSeaBlob(path.join(dist, 'launch.cjs'), assets, node);
+}
+
+/** The files of the program that dist/launch.cjs runs. */
+export const PROGRAM_FILES = ['kubectl-tikv-core.cjs', 'kubectl-tikv-lazy.cjs'] as const;
 
 /**
  * `executable` (a Node binary: PE, ELF or Mach-O) with `blob` injected and the SEA fuse flipped, by postject's CLI

@@ -32,15 +32,17 @@ StatefulSets, reaches PD through a port-forward of its own, and removes every
 scheduler it added, whatever happens. The archive carries its own Node.js.
 `;
 
+/** The caveats: the RBAC kubectl-tikv needs (a summary of the project's docs/rbac.yaml Role), and completion. */
 function caveats(version: string): string {
-  return `kubectl tikv needs, in the namespace of the TiKV cluster:
-  * get, list, watch: pods, services, endpoints, endpointslices, secrets
-    (the cluster TLS client certificate), statefulsets, and the operator's
-    resources (tidbclusters; clusters, pdgroups, tikvgroups, tikvs)
-  * create pods/portforward, to reach PD and TiKV
-  * for evict, restart and upgrade also: delete pods; patch pods,
-    statefulsets and the operator's resources; create events; get, create,
-    update, delete leases (coordination.k8s.io)
+  return `kubectl tikv needs, in the namespace of the TiKV cluster (the Role in
+docs/rbac.yaml of the project):
+  * pods: get, list, watch, delete; pods/portforward: create (to reach PD
+    and TiKV); services, secrets (cluster TLS client): get;
+    endpointslices: list; events: create; leases (coordination.k8s.io):
+    get, create, update, delete
+  * statefulsets and the operator's resources (tidbclusters; clusters,
+    tikvgroups, tikvs): get, list, patch
+status and version only read, and forward ports.
 
 Shell completion (kubectl 1.26+): copy the completion hook next to the
 plugin, once:

@@ -57,7 +57,8 @@ describe('the krew manifest (plugin.yaml)', () => {
     assert.ok(SHORT_DESCRIPTION.length <= 50, SHORT_DESCRIPTION);
     const spec = (parse(fullManifest()) as { spec: { description: string; caveats: string } }).spec;
     for (const text of [spec.description, spec.caveats]) for (const line of text.split('\n')) assert.ok(line.length <= 80, line);
-    assert.match(spec.caveats, /create pods\/portforward/);
+    assert.match(spec.caveats, /pods\/portforward: create/);
+    assert.match(spec.caveats, /leases \(coordination\.k8s\.io\):\s+get, create, update, delete/);
     assert.match(spec.caveats, /store\/tikv\/v1\.2\.3\/kubectl_complete-tikv/);
   });
 

@@ -35,13 +35,22 @@ export function installCli(dir: string, options: { build: boolean | 'if-stale' }
   rmSync(root, { recursive: true, force: true });
   mkdirSync(path.join(root, 'bin'), { recursive: true });
   mkdirSync(path.join(root, 'dist'), { recursive: true });
-  for (const file of ['dist/launch.cjs', 'dist/kubectl-tikv.cjs']) {
-    if (!existsSync(path.join(REPO, file))) throw new Error(`${file} is missing: run 'npm run build' first`);
-  }
   copyFileSync(path.join(REPO, 'bin', 'run.js'), path.join(root, 'bin', 'run.js'));
-  // Every bundle file the launcher may load (the build may split the program into several).
-  for (const name of readdirSync(path.join(REPO, 'dist'))) {
-    if (name.endsWith('.cjs') && statSync(path.join(REPO, 'dist', name)).isFile()) copyFileSync(path.join(REPO, 'dist', name), path.join(root, 'dist', name));
+  // Every bundle file the launcher may load (the build may split the program into several). Someone else's build
+  // may be rewriting dist/ right now: wait for it (up to a minute) rather than copy half a build.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      for (const file of ['launch.cjs', 'kubectl-tikv.cjs']) {
+        if (!existsSync(path.join(REPO, 'dist', file))) throw new Error(`dist/${file} is missing: run 'npm run build' first`);
+      }
+      for (const name of readdirSync(path.join(REPO, 'dist'))) {
+        if (name.endsWith('.cjs') && statSync(path.join(REPO, 'dist', name)).isFile()) copyFileSync(path.join(REPO, 'dist', name), path.join(root, 'dist', name));
+      }
+      break;
+    } catch (error) {
+      if (attempt >= 30) throw error;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2000);
+    }
   }
   writeFileSync(path.join(root, 'package.json'), '{"type":"module"}\n');
   const runJs = path.join(root, 'bin', 'run.js');

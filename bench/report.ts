@@ -31,6 +31,8 @@ export interface BenchResults {
   };
   upgrades: UpgradeSummary[];
   startup: StartupResult;
+  /** `status` and `kubectl get pods` against the largest cluster (full runs). */
+  statusLargeCluster?: StartupResult & { stores: number };
   durationSeconds: number;
 }
 
@@ -179,7 +181,16 @@ export function renderReport(results: BenchResults): string {
           `${viaKubectl !== undefined && getPods ? `× ${(viaKubectl / getPods).toFixed(2)}` : '–'} |`,
       );
     }
-    lines.push('', `Reference: \`node -e 0\` ${ms(node)}, \`kubectl get pods\` ${ms(getPods)}, \`kubectl version --client\` ${ms(startupMs(results, 'kubectl version --client'))} (this kubectl is a dispatcher wrapper).`, '');
+    lines.push('', `Reference: \`node -e 0\` ${ms(node)}, \`kubectl get pods\` ${ms(getPods)}, \`kubectl version --client\` ${ms(startupMs(results, 'kubectl version --client'))} (this kubectl is a dispatcher wrapper).`);
+    const large = results.statusLargeCluster;
+    if (large) {
+      const at = (name: string) => large.commands.find((c) => c.name === name)?.medianMs;
+      lines.push(
+        `Against the ${large.stores}-store cluster (median of ${large.runs}): \`kubectl-tikv status\` ${ms(at('kubectl-tikv status'))}, \`kubectl tikv status\` ${ms(at('kubectl tikv status'))}, ` +
+          `\`kubectl get pods\` ${ms(at('kubectl get pods'))}.`,
+      );
+    }
+    lines.push('');
   }
 
   const notBack = results.upgrades.filter((u) => u.leadersNotBack.length > 0);

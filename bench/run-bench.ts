@@ -78,6 +78,7 @@ async function measure(options: BenchOptions): Promise<BenchResults> {
   const sizes = options.quick ? [5] : [5, ANCHOR_STORES, 50, 200];
   const upgrades: UpgradeSummary[] = [];
   let startup: StartupResult | undefined;
+  let largeStatus: StartupResult | undefined;
   for (const stores of sizes) {
     const t0 = Date.now();
     const sim = await SimProcess.start(
@@ -90,6 +91,11 @@ async function measure(options: BenchOptions): Promise<BenchResults> {
         // Start-up is measured against the small cluster while nothing else of ours runs.
         startup = measureStartup({ install, kubeconfig: sim.kubeconfig, runs: options.quick ? 3 : 15, warmup: options.quick ? 1 : 3, scratchDir: options.workDir });
         for (const c of startup.commands) log(`bench: ${c.name.padEnd(26)} median ${c.medianMs.toFixed(0)} ms`);
+      }
+      if (stores === 200) {
+        // How status scales: one list of pods and of stores, and one TiKV /metrics read per store.
+        largeStatus = measureStartup({ install, kubeconfig: sim.kubeconfig, runs: 5, warmup: 1, scratchDir: options.workDir, only: ['kubectl get pods', 'kubectl-tikv status', 'kubectl tikv status'] });
+        for (const c of largeStatus.commands) log(`bench: ${stores} stores: ${c.name.padEnd(19)} median ${c.medianMs.toFixed(0)} ms`);
       }
       const cadences = [{ label: 'kubectl-tikv', pollMs: DEFAULT_POLL_MS }];
       if (stores === ANCHOR_STORES && !options.quick) cadences.push(...ANCHOR_POLLS.map((a) => ({ label: a.name, pollMs: a.pollMs })));
@@ -132,6 +138,7 @@ async function measure(options: BenchOptions): Promise<BenchResults> {
     },
     upgrades,
     startup: startup!,
+    ...(largeStatus ? { statusLargeCluster: { stores: 200, ...largeStatus } } : {}),
     durationSeconds: (Date.now() - started) / 1000,
   };
   results.environment.loadAverageAfter = os.loadavg();

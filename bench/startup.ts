@@ -46,13 +46,13 @@ export function startupCommands(install: CliInstall): { name: string; command: s
 }
 
 /**
- * Times each command `runs` times after `warmup` runs (the warm-up fills kubectl-tikv's V8 code cache and kubectl's
+ * Times each command (or the `only` ones) `runs` times after `warmup` runs (the warm-up fills kubectl-tikv's V8 code cache and kubectl's
  * discovery cache, as any second run of a user has them). Uses hyperfine without a shell (`-N`) when installed,
  * otherwise its own timer (spawn to exit, medians).
  */
-export function measureStartup(options: { install: CliInstall; kubeconfig: string; runs: number; warmup: number; scratchDir: string }): StartupResult {
+export function measureStartup(options: { install: CliInstall; kubeconfig: string; runs: number; warmup: number; scratchDir: string; only?: readonly string[] }): StartupResult {
   const env = options.install.env(options.kubeconfig);
-  const commands = startupCommands(options.install);
+  const commands = startupCommands(options.install).filter((c) => !options.only || options.only.includes(c.name));
   const hyperfine = spawnSync('sh', ['-c', 'command -v hyperfine'], { encoding: 'utf8' }).stdout.trim();
   if (hyperfine) {
     const exported = path.join(options.scratchDir, 'hyperfine.json');

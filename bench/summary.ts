@@ -6,9 +6,12 @@
  * the same way, but the tool's own work (HTTP round trips, JSON, deciding, bookkeeping writes, start-up) takes
  * the same wall time at any scale. So a wall measurement at a small time scale exaggerates the tool's share by
  * 1/timeScale. The projection keeps each part in its own unit:
- *   reaction (real) = wait for the next poll / timeScale + processing
+ *   reaction (real) = wait for the next poll / timeScale + the poll's lateness + processing
  *   inherent (real) = (Σ simulator-driven phases − start-second rounding) / timeScale
- *   tool (real)     = Σ waits / timeScale + every other wall ms the tool spent (processing, start-up, finish)
+ *   tool (real)     = Σ on-time waits / timeScale + every other wall ms the tool spent (late polls, processing,
+ *                     start-up, finish)
+ * A poll is late by whatever it started after the poll interval since the previous one (the tool was busy, or the
+ * machine made its timer late); that delay is wall time at any scale.
  * Start-second rounding: the simulator's start timestamps have one-second resolution, as PD's do, and the tool
  * needs a heartbeat from a later second; at real pace the first heartbeat comes 10 s after the start, at a small
  * time scale it can take several more heartbeats to reach the next wall-clock second. That wait exists only in
@@ -68,6 +71,8 @@ export interface UpgradeSummary {
   /** Projected to real pace (see the module comment). */
   projected: { inherentSeconds: number; toolSeconds: number; wallSeconds: number; ratio: number; perStoreSeconds: number; toolPerStoreSeconds: number };
   reactions: Record<Condition | 'all', ReactionStats>;
+  /** Every reaction of the run, wall ms (what the statistics are made of). */
+  reactionSamples: Omit<Reaction, 'conditionAt' | 'actionAt'>[];
   cost: CostStats;
 }
 
@@ -80,9 +85,9 @@ export function spread(values: readonly number[]): Spread {
   return { count: sorted.length, median, max: sorted[sorted.length - 1] };
 }
 
-/** The projected real-pace lag of one reaction, ms. */
+/** The projected real-pace lag of one reaction, ms: only the wait for a poll that was on time scales. */
 export function realLagMs(reaction: Reaction, timeScale: number): number {
-  return reaction.waitMs / timeScale + reaction.processingMs;
+  return (reaction.waitMs - reaction.latenessMs) / timeScale + reaction.latenessMs + reaction.processingMs;
 }
 
 function reactionStats(reactions: readonly Reaction[], timeScale: number): ReactionStats {
@@ -108,7 +113,8 @@ function routesPer(byRoute: Record<string, number>, divisor: number): Record<str
 export function summarizeUpgrade(label: string, run: UpgradeRun): UpgradeSummary {
   const a = run.analysis;
   const T = run.timeScale;
-  const waitSumMs = a.reactions.reduce((sum, r) => sum + r.waitMs, 0);
+  // Only the on-time part of each wait scales; a late poll's delay is the tool's wall time like its processing.
+  const waitSumMs = a.reactions.reduce((sum, r) => sum + r.waitMs - r.latenessMs, 0);
   const toolWallMs = run.wallMs - a.inherentMs;
   const inherentRealMs = (a.inherentMs - a.startSecondRoundingMs) / T;
   const toolRealMs = waitSumMs / T + (toolWallMs - waitSumMs);
@@ -143,6 +149,7 @@ export function summarizeUpgrade(label: string, run: UpgradeRun): UpgradeSummary
       'leaders-back': byCondition('leaders-back'),
       all: reactionStats(a.reactions, T),
     },
+    reactionSamples: a.reactions.map(({ storeId, condition, lagMs, waitMs, latenessMs, processingMs }) => ({ storeId, condition, lagMs, waitMs, latenessMs, processingMs })),
     cost: {
       waitedRealSeconds,
       polls: a.waiting.polls,

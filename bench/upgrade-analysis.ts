@@ -25,8 +25,13 @@ export interface Reaction {
   actionAt: number;
   /** actionAt − conditionAt, wall ms. */
   lagMs: number;
-  /** From the condition to the first request of the tool's next observation (waiting for its next poll), wall ms. */
+  /** From the condition to the tool's next observation (its next poll: `GET /pd/api/v1/store/{id}`), wall ms. */
   waitMs: number;
+  /**
+   * The part of `waitMs` by which that poll came later than the poll interval after the previous one (the tool was
+   * busy or its timer fired late): wall time that does not shrink with the time scale.
+   */
+  latenessMs: number;
   /** From that request to the action (reading, deciding, bookkeeping writes), wall ms. */
   processingMs: number;
 }
@@ -92,6 +97,8 @@ export interface UpgradeAnalysisInput {
   leaderCountsAtStart: Record<number, number>;
   /** Kubernetes user of the tool (its kubeconfig), to tell its API requests apart. */
   kubeUser: string;
+  /** The tool's poll interval in wall ms (`--poll-interval`). */
+  pollIntervalWallMs: number;
 }
 
 /** A tool request (Kubernetes API, PD, TiKV status port) as History records it. */
@@ -160,10 +167,16 @@ export function analyseUpgrade(input: UpgradeAnalysisInput): UpgradeAnalysis {
   }
 
   const reactions: Reaction[] = [];
+  const polls = requests.filter((r) => r.kind === 'pd' && r.route === 'GET /pd/api/v1/store/{id}');
   const reaction = (storeId: number, condition: Condition, conditionAt: number, actionAt: number): Reaction => {
-    const pollAt = requests[lowerBound(requests, conditionAt)]?.at ?? actionAt;
-    const observedAt = Math.min(Math.max(pollAt, conditionAt), actionAt);
-    return { storeId, condition, conditionAt, actionAt, lagMs: actionAt - conditionAt, waitMs: observedAt - conditionAt, processingMs: actionAt - observedAt };
+    const k = lowerBound(polls, conditionAt);
+    const observedAt = Math.min(Math.max(polls[k]?.at ?? actionAt, conditionAt), actionAt);
+    const waitMs = observedAt - conditionAt;
+    // Polls run at a fixed rate (start to start) unless woken early by a pod event, so the observing poll was due one
+    // interval after the previous one; whatever it came later than that is the tool's own delay.
+    const dueAt = k > 0 ? polls[k - 1].at + input.pollIntervalWallMs : observedAt;
+    const latenessMs = Math.min(waitMs, Math.max(0, observedAt - Math.max(dueAt, conditionAt)));
+    return { storeId, condition, conditionAt, actionAt, lagMs: actionAt - conditionAt, waitMs, latenessMs, processingMs: actionAt - observedAt };
   };
   for (const [index, s] of stores.entries()) {
     reactions.push(reaction(s.storeId, 'leaders-drained', s.leadersDrainedAt, s.triggeredAt));
@@ -186,7 +199,7 @@ export function analyseUpgrade(input: UpgradeAnalysisInput): UpgradeAnalysis {
     if (index < stores.length - 1 && s.leadersBackAt !== undefined) betweenWindows.push([s.leadersBackAt, s.nextActionAt]);
   }
   const waitingRequests = countRequests(requests, waitWindows);
-  const polls = requests.filter((r) => r.kind === 'pd' && r.route === 'GET /pd/api/v1/store/{id}' && inWindows(r.at, waitWindows)).length;
+  const pollsWaiting = polls.filter((r) => inWindows(r.at, waitWindows)).length;
   return {
     stores,
     reactions,
@@ -195,7 +208,7 @@ export function analyseUpgrade(input: UpgradeAnalysisInput): UpgradeAnalysis {
     startOverheadMs: stores.length ? stores[0].evictionAddedAt - input.cliStartAt : input.cliEndAt - input.cliStartAt,
     finishOverheadMs: stores.length ? input.cliEndAt - (stores[stores.length - 1].leadersBackAt ?? input.cliEndAt) : 0,
     leadersNotBack,
-    waiting: { wallMs: waitWindows.reduce((sum, [a, b]) => sum + (b - a), 0), polls, requests: waitingRequests },
+    waiting: { wallMs: waitWindows.reduce((sum, [a, b]) => sum + (b - a), 0), polls: pollsWaiting, requests: waitingRequests },
     betweenStores: { transitions: betweenWindows.length, requests: countRequests(requests, betweenWindows) },
   };
 }

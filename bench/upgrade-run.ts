@@ -56,7 +56,7 @@ export async function runUpgrade(options: {
   if (run.code !== 0) {
     throw new Error(`kubectl tikv upgrade --version ${options.targetVersion} exited ${run.code ?? run.signal}:\n${run.stderr.split('\n').slice(-25).join('\n')}`);
   }
-  const analysis = analyseUpgrade({ entries, cliStartAt, cliEndAt, leaderCountsAtStart, kubeUser: 'admin' });
+  const analysis = analyseUpgrade({ entries, cliStartAt, cliEndAt, leaderCountsAtStart, kubeUser: 'admin', pollIntervalWallMs: pollMs });
   if (analysis.stores.length !== options.stores) throw new Error(`expected ${options.stores} stores in the upgrade, the History shows ${analysis.stores.length}`);
   return {
     stores: options.stores,

@@ -69,7 +69,7 @@ function twoStoreUpgrade(): Script {
 
 describe('bench: reading an upgrade out of the History', () => {
   const analysis = () =>
-    analyseUpgrade({ entries: twoStoreUpgrade().entries, cliStartAt: 500, cliEndAt: 13_300, leaderCountsAtStart: { 1: 3, 2: 3, 9: 19 }, kubeUser: 'admin' });
+    analyseUpgrade({ entries: twoStoreUpgrade().entries, cliStartAt: 500, cliEndAt: 13_300, leaderCountsAtStart: { 1: 3, 2: 3, 9: 19 }, kubeUser: 'admin', pollIntervalWallMs: 20 });
 
   it('times each condition from the simulator and each action from the tool, per store in the order taken', () => {
     const a = analysis();
@@ -88,11 +88,14 @@ describe('bench: reading an upgrade out of the History', () => {
 
   it('splits every reaction lag into the wait for the next poll and the processing after it', () => {
     const a = analysis();
-    const lags = a.reactions.filter((r) => r.storeId === 1).map((r) => [r.condition, r.lagMs, r.waitMs, r.processingMs]);
+    const lags = a.reactions.filter((r) => r.storeId === 1).map((r) => [r.condition, r.lagMs, r.waitMs, r.latenessMs, r.processingMs]);
     assert.deepEqual(lags, [
-      ['leaders-drained', 16, 10, 6],
-      ['store-up', 15, 10, 5],
-      ['leaders-back', 8900, 10, 8890],
+      // The poll at 1050 was due at 1035 + 20: on time.
+      ['leaders-drained', 16, 10, 0, 6],
+      // The poll at 2020 was due at 1420 + 20, before the condition: all 10 ms of waiting were the poll being late.
+      ['store-up', 15, 10, 10, 5],
+      // No poll between 2020 and 2110 though one was due at 2040: late again.
+      ['leaders-back', 8900, 10, 10, 8890],
     ]);
     assert.equal(a.reactions.length, 5, 'the last store has no next store to react with');
   });
@@ -120,13 +123,13 @@ describe('bench: reading an upgrade out of the History', () => {
 
   it('ignores Kubernetes requests of other users', () => {
     const s = twoStoreUpgrade().kube(1100, 'list', 'pods', 'someone-else');
-    const a = analyseUpgrade({ entries: s.entries.sort((x, y) => x.at - y.at), cliStartAt: 500, cliEndAt: 13_300, leaderCountsAtStart: { 1: 3, 2: 3 }, kubeUser: 'admin' });
+    const a = analyseUpgrade({ entries: s.entries.sort((x, y) => x.at - y.at), cliStartAt: 500, cliEndAt: 13_300, leaderCountsAtStart: { 1: 3, 2: 3 }, kubeUser: 'admin', pollIntervalWallMs: 20 });
     assert.equal(a.waiting.requests.kube, 0);
   });
 
   it('refuses a History in which a store never came back', () => {
     const entries = twoStoreUpgrade().entries.filter((e) => !(e.type === 'pod-ready' && e.data.pod === 'basic-tikv-0'));
-    assert.throws(() => analyseUpgrade({ entries, cliStartAt: 500, cliEndAt: 13_300, leaderCountsAtStart: { 1: 3, 2: 3 }, kubeUser: 'admin' }), /pod basic-tikv-0 never became Ready/);
+    assert.throws(() => analyseUpgrade({ entries, cliStartAt: 500, cliEndAt: 13_300, leaderCountsAtStart: { 1: 3, 2: 3 }, kubeUser: 'admin', pollIntervalWallMs: 20 }), /pod basic-tikv-0 never became Ready/);
   });
 
   it('waits for the leader count the tool itself waits for (2/3 of it from 200 leaders on)', () => {
@@ -141,7 +144,7 @@ describe('bench: reading an upgrade out of the History', () => {
     s.at(1300, 'pd', 'store-heartbeat-after-start', { storeId: 1, firstHeartbeatMs: 1300 });
     s.at(1310, 'pd', 'scheduler-removed', { storeId: 1, by: 'http' });
     s.leaderChange(1400, 2, 1, 299, 1).leaderChange(1500, 2, 1, 201, 199).leaderChange(1600, 2, 1, 200, 200);
-    const a = analyseUpgrade({ entries: s.entries, cliStartAt: 900, cliEndAt: 1700, leaderCountsAtStart: { 1: 300, 2: 0 }, kubeUser: 'admin' });
+    const a = analyseUpgrade({ entries: s.entries, cliStartAt: 900, cliEndAt: 1700, leaderCountsAtStart: { 1: 300, 2: 0 }, kubeUser: 'admin', pollIntervalWallMs: 20 });
     assert.equal(a.stores[0].leaderTarget, 200);
     assert.equal(a.stores[0].leadersBackAt, 1600);
   });
@@ -149,7 +152,7 @@ describe('bench: reading an upgrade out of the History', () => {
   it('counts a leader return the tool gave up on as the tool\'s time, with no reaction', () => {
     // Store 1's leader comes back only after the tool evicted store 2 (its leader-return timeout ran out).
     const entries = twoStoreUpgrade().entries.map((e) => (e.type === 'leader-change' && e.at === 2100 ? { ...e, at: 11_500 } : e)).sort((x, y) => x.at - y.at);
-    const a = analyseUpgrade({ entries, cliStartAt: 500, cliEndAt: 13_300, leaderCountsAtStart: { 1: 3, 2: 3 }, kubeUser: 'admin' });
+    const a = analyseUpgrade({ entries, cliStartAt: 500, cliEndAt: 13_300, leaderCountsAtStart: { 1: 3, 2: 3 }, kubeUser: 'admin', pollIntervalWallMs: 20 });
     assert.deepEqual(a.leadersNotBack, [1]);
     assert.equal(a.stores[0].leadersBackAt, undefined);
     assert.deepEqual(a.reactions.map((r) => `${r.storeId} ${r.condition}`), ['1 leaders-drained', '1 store-up', '2 leaders-drained', '2 store-up']);
@@ -165,15 +168,16 @@ describe('bench: reading an upgrade out of the History', () => {
 });
 
 describe('bench: projecting to real pace', () => {
-  it('divides the wait for the next poll by the time scale and keeps the processing as measured', () => {
-    assert.equal(realLagMs({ storeId: 1, condition: 'store-up', conditionAt: 0, actionAt: 15, lagMs: 15, waitMs: 10, processingMs: 5 }, 0.02), 505);
+  it('divides the wait for an on-time poll by the time scale and keeps lateness and processing as measured', () => {
+    assert.equal(realLagMs({ storeId: 1, condition: 'store-up', conditionAt: 0, actionAt: 15, lagMs: 15, waitMs: 10, latenessMs: 0, processingMs: 5 }, 0.02), 505);
+    assert.equal(realLagMs({ storeId: 1, condition: 'store-up', conditionAt: 0, actionAt: 15, lagMs: 15, waitMs: 10, latenessMs: 4, processingMs: 5 }, 0.02), 309);
   });
 
   it('projects the upgrade without the start-second rounding in its inherent time', () => {
-    const a = analyseUpgrade({ entries: twoStoreUpgrade().entries, cliStartAt: 500, cliEndAt: 13_300, leaderCountsAtStart: { 1: 3, 2: 3 }, kubeUser: 'admin' });
+    const a = analyseUpgrade({ entries: twoStoreUpgrade().entries, cliStartAt: 500, cliEndAt: 13_300, leaderCountsAtStart: { 1: 3, 2: 3 }, kubeUser: 'admin', pollIntervalWallMs: 20 });
     const s = summarizeUpgrade('kubectl-tikv', { stores: 2, targetVersion: 'v8.1.1', pollIntervalRealMs: 1000, timeScale: 0.02, wallMs: 12_800, cpuMs: 1, peakRssKiB: 2048, rssSamples: 1, analysis: a });
     assert.equal(s.projected.inherentSeconds, ((2138 - 1020) / 0.02) / 1000);
-    const waits = a.reactions.reduce((sum, r) => sum + r.waitMs, 0);
+    const waits = a.reactions.reduce((sum, r) => sum + r.waitMs - r.latenessMs, 0);
     assert.equal(s.projected.toolSeconds, (waits / 0.02 + (12_800 - 2138 - waits)) / 1000);
     assert.equal(s.peakRssMiB, 2);
     assert.equal(s.reactions['leaders-back'].wallMs.count, 1);

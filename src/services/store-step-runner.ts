@@ -2,6 +2,8 @@ import type { Member } from '../core/model.ts';
 import type { StepCommand, StepRecord } from '../core/step-record.ts';
 import { heartbeatSinceStart, nextStep, type Step, type StoreObservation, type StoreTarget } from '../core/store-step.ts';
 import { InterruptedError, UserError } from '../errors.ts';
+import { explainKubeError } from '../kube/explain-kube-error.ts';
+import { KubeError } from '../kube/kube-error.ts';
 import { PdStoreNotFoundError } from '../pd/pd-errors.ts';
 import type { PdClient } from '../pd/pd-client.ts';
 import type { TikvMetrics } from '../tikv/tikv-metrics.ts';
@@ -132,6 +134,8 @@ export async function runStoreStep(deps: StepRunnerDeps, target: StoreTarget, me
         lastObservation = observation;
       } catch (error) {
         if (signal.aborted) throw signal.reason;
+        // A refusal (RBAC 403, 404 …), also behind a port-forward, does not go away by asking again.
+        if ((error instanceof KubeError && isRefusal(error)) || deniedIn(error)) throw error;
         await retryAfter(error);
         continue;
       }
@@ -222,7 +226,11 @@ export async function runStoreStep(deps: StepRunnerDeps, target: StoreTarget, me
             if (untouched) {
               // From here on the pod counts as touched, even if the call is cut short: the API may have acted on it.
               triggerAttempted = true;
-              await deps.restart.trigger(member, current.podUid, signal);
+              await deps.restart.trigger(member, current.podUid, signal).catch((error: unknown) => {
+                // The API server refused (RBAC, validation): it did not act on the pod.
+                if (error instanceof KubeError && isRefusal(error)) triggerAttempted = false;
+                throw error;
+              });
               act('restart-triggered', deps.restart.describe(member));
               event('Normal', 'RestartTriggered', `kubectl-tikv: ${deps.restart.describe(member)} (store ${storeId})`);
             }
@@ -278,7 +286,7 @@ export async function runStoreStep(deps: StepRunnerDeps, target: StoreTarget, me
         })
       : error instanceof UserError
         ? new UserError(`${error.message}; ${cleanupNote}`, { code: error.code, suggestions: error.suggestions, cause: error.cause ?? error })
-        : new UserError(`restarting store ${storeId} (pod ${podName}) failed: ${messageOf(error)}; ${cleanupNote}`, { cause: error });
+        : failure(error, error instanceof KubeError ? error : deniedIn(error), cleanupNote);
     result.reason = base.message;
     finalize();
     throw new StoreStepError(base, result);
@@ -321,6 +329,16 @@ export async function runStoreStep(deps: StepRunnerDeps, target: StoreTarget, me
     }
     warn(`store ${storeId}: ${messageOf(error)}; retrying`);
     await clock.sleep(Math.min(MAX_ERROR_BACKOFF_MS, settings.pollIntervalMs * 2 ** Math.min(errorStreak, 4)), signal);
+  }
+
+  /** The error of a step that failed on something other than a decision: what happened and what to do about it. */
+  function failure(error: unknown, kubeError: KubeError | undefined, cleanupNote: string): UserError {
+    // A Kubernetes refusal names the verb and resource RBAC needs; anything else says how to continue.
+    const explained = kubeError ? explainKubeError(kubeError) : undefined;
+    return new UserError(`restarting store ${storeId} (pod ${podName}) failed: ${explained?.message ?? messageOf(error)}; ${cleanupNote}`, {
+      suggestions: explained?.suggestions ?? [resumeSuggestion(settings.command)],
+      cause: error,
+    });
   }
 
   function succeed(reason: string): StoreResult {
@@ -435,7 +453,8 @@ async function observe(deps: StepRunnerDeps, target: StoreTarget, record: StepRe
   let tikvLeaderCount: number | null | undefined;
   if (needsTikv && pod && pod.phase === 'Running' && (pod.ready || pod.terminating)) {
     tikvLeaderCount = await deps.tikv.leaderCount(target.podName, { signal }).catch((error: unknown) => {
-      if (signal.aborted) throw error;
+      // Unreadable for now counts as unknown (never as 0 leaders); refused by RBAC it stays unreadable: say so.
+      if (signal.aborted || deniedIn(error)) throw error;
       return null;
     });
   }
@@ -447,6 +466,19 @@ async function observe(deps: StepRunnerDeps, target: StoreTarget, record: StepRe
     tikvLeaderCount,
     schedulerHasStore: evictions.storeIds.includes(target.storeId),
   };
+}
+
+/** A 401/403 from the Kubernetes API anywhere in an error's causes (e.g. a port-forward or a pod lookup behind a PD or TiKV call). */
+function deniedIn(error: unknown): KubeError | undefined {
+  for (let cause = error, depth = 0; cause instanceof Error && depth < 8; cause = cause.cause, depth++) {
+    if (cause instanceof KubeError && (cause.status === 401 || cause.status === 403)) return cause;
+  }
+  return undefined;
+}
+
+/** A Kubernetes answer that asking again cannot change (4xx other than 408, 409 and 429). */
+function isRefusal(error: KubeError): boolean {
+  return error.status >= 400 && error.status < 500 && error.status !== 408 && error.status !== 409 && error.status !== 429;
 }
 
 function resumeSuggestion(command: StepCommand): string {

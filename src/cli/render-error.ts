@@ -35,12 +35,24 @@ function toUserError(error: unknown, options: { verbose: boolean; contextName?: 
   if (error instanceof UserError) return error;
   if (options.interrupted || isAbortError(error)) return new InterruptedError('interrupted; cleanup done', { cause: error });
   if (error instanceof KubeError) return explainKubeError(error, { contextName: options.contextName });
+  // A PD or TiKV call that failed because Kubernetes refused its port-forward (or a lookup on the way): the
+  // refusal, with the verb and resource RBAC needs, is what the user can act on.
+  const denied = deniedKubeError(error);
+  if (denied) return explainKubeError(denied, { contextName: options.contextName });
   const message = error instanceof Error ? error.message : String(error);
   return new UserError(message || 'unexpected failure', {
     code: ExitCode.failed,
     suggestions: options.verbose ? [] : ['Run again with -v for details.'],
     cause: error,
   });
+}
+
+/** A 401/403 KubeError among an error's causes. */
+function deniedKubeError(error: unknown): KubeError | undefined {
+  for (let cause = error, depth = 0; cause instanceof Error && depth < 8; cause = cause.cause, depth++) {
+    if (cause instanceof KubeError && (cause.status === 401 || cause.status === 403)) return cause;
+  }
+  return undefined;
 }
 
 function isAbortError(error: unknown): boolean {

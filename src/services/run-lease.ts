@@ -147,10 +147,23 @@ export class RunLease {
     if (this.lost.aborted) return;
     const signal = AbortSignal.timeout(10_000);
     if (options.completed) {
-      await this.#kube.delete(this.#ref, { uid: this.#object.metadata.uid, signal }).catch(() => undefined);
+      const deleted = await this.#kube.delete(this.#ref, { uid: this.#object.metadata.uid, signal }).then(
+        () => true,
+        () => false,
+      );
+      if (deleted) return;
+      // Not deleted (no `delete` on leases, an API hiccup): release it at least, or the next run would wait for it
+      // to expire. Its progress is that of a completed run, which the next run starts over from.
+      await this.#write({ [PROGRESS_ANNOTATION]: '' }, signal, { holderIdentity: '' }).catch(() => undefined);
       return;
     }
-    await this.#write({}, signal, { holderIdentity: '' }).catch(() => undefined);
+    const released = await this.#write({}, signal, { holderIdentity: '' }).then(
+      () => true,
+      () => false,
+    );
+    // Not releasable (no `update` on leases): deleting it loses the progress to resume from, but a held Lease would
+    // refuse the next run until it expired.
+    if (!released) await this.#kube.delete(this.#ref, { uid: this.#object.metadata.uid, signal }).catch(() => undefined);
   }
 
   async #write(annotations: Record<string, string>, signal?: AbortSignal, spec: Record<string, unknown> = {}): Promise<void> {

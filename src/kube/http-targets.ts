@@ -47,12 +47,22 @@ export function serviceHttpTarget(
   const { namespace, service } = options;
   const defaultPort = typeof options.port === 'number' ? options.port : 2379;
   let endpoints: ServiceEndpoint[] | undefined;
+  let firstResolve: Promise<ServiceEndpoint[]> | undefined;
   let current: ServiceEndpoint | undefined;
   const suspects = new Map<string, number>();
 
   const resolve = async (signal?: AbortSignal): Promise<ServiceEndpoint[]> => {
     endpoints = await resolveServiceEndpoints(kube, namespace, service, options.port, signal);
     return endpoints;
+  };
+  // The first connections open together (a command's parallel PD reads): they share one lookup of the service
+  // instead of each reading the Service and its EndpointSlices. A failed lookup is not kept.
+  const initial = (signal?: AbortSignal): Promise<ServiceEndpoint[]> => {
+    if (endpoints) return Promise.resolve(endpoints);
+    firstResolve ??= resolve(signal).finally(() => {
+      firstResolve = undefined;
+    });
+    return firstResolve;
   };
 
   const choose = (list: ServiceEndpoint[]): ServiceEndpoint | undefined => {
@@ -74,7 +84,7 @@ export function serviceHttpTarget(
     async openStream(signal?: AbortSignal): Promise<Duplex> {
       let lastError: unknown;
       for (let attempt = 0; attempt < 3; attempt++) {
-        const list = attempt === 0 && endpoints ? endpoints : await resolve(signal);
+        const list = attempt === 0 ? await initial(signal) : await resolve(signal);
         const chosen = choose(list);
         if (!chosen) {
           throw new UserError(`no Ready pod behind service "${service}" in namespace "${namespace}"`, {

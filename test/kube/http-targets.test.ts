@@ -101,6 +101,16 @@ describe('HttpTargets over port-forwards to the PD and TiKV simulators', () => {
     assert.match(target.description, /basic-pd-1:2379/);
   });
 
+  it('looks the service up once for connections opened together', async () => {
+    await startPd();
+    const target = serviceHttpTarget(fixture.kube(), { namespace: 'tidb', service: 'basic-pd', port: 2379, scheme: 'http' });
+    const streams = await Promise.all([target.openStream(), target.openStream(), target.openStream(), target.openStream()]);
+    for (const stream of streams) stream.destroy();
+    const serviceReads = fixture.history.ofType('kube-request').filter((e) => e.data.resource === 'services' && e.data.name === 'basic-pd');
+    assert.equal(serviceReads.length, 1);
+    assert.equal(fixture.history.ofType('kube-request').filter((e) => e.data.subresource === 'portforward').length, 4);
+  });
+
   it('picks another Ready endpoint when the pod behind the tunnel goes away', async () => {
     await startPd({ pdMembers: 2 });
     const target = serviceHttpTarget(fixture.kube(), { namespace: 'tidb', service: 'basic-pd', port: 2379, scheme: 'http' });

@@ -132,11 +132,16 @@ export function renderReport(results: BenchResults): string {
   lines.push('');
 
   lines.push('**Upgrade time**: the CLI\'s wall time over the inherent time (the simulator-driven phases: eviction, restart, leader return)', '');
-  lines.push(`| stores | wall at × ${T} | inherent at × ${T} | ratio at × ${T} | real pace: inherent | real pace: the tool's share | real pace: ratio |`, '|---:|---:|---:|---:|---:|---:|---:|');
+  lines.push(
+    `| stores | wall at × ${T} | inherent at × ${T} | ratio at × ${T} | real pace: inherent | real pace: the tool's share | of which poll waits / late polls / processing / start-up + finish | real pace: ratio |`,
+    '|---:|---:|---:|---:|---:|---:|---|---:|',
+  );
   for (const run of runs) {
+    const b = run.projected.toolBreakdownSeconds;
     lines.push(
       `| ${run.stores} | ${num(run.wallMs / 1000)} s | ${num(run.inherentWallMs / 1000)} s | × ${run.ratioAtTimeScale.toFixed(2)} | ` +
-        `${num(run.projected.inherentSeconds / 60)} min | ${num(run.projected.toolSeconds)} s (${num(run.projected.toolPerStoreSeconds, 2)} s/store) | × ${run.projected.ratio.toFixed(3)} |`,
+        `${num(run.projected.inherentSeconds / 60)} min | ${num(run.projected.toolSeconds)} s (${num(run.projected.toolPerStoreSeconds, 2)} s/store) | ` +
+        `${num(b.pollWaits)} / ${num(b.latePolls)} / ${num(b.processing)} / ${num(b.startUp + b.finish)} s | × ${run.projected.ratio.toFixed(3)} |`,
     );
   }
   lines.push('');

@@ -69,7 +69,29 @@ export interface UpgradeSummary {
   /** wall / inherent, both at the benchmark's time scale. */
   ratioAtTimeScale: number;
   /** Projected to real pace (see the module comment). */
-  projected: { inherentSeconds: number; toolSeconds: number; wallSeconds: number; ratio: number; perStoreSeconds: number; toolPerStoreSeconds: number };
+  projected: {
+    inherentSeconds: number;
+    toolSeconds: number;
+    wallSeconds: number;
+    ratio: number;
+    perStoreSeconds: number;
+    toolPerStoreSeconds: number;
+    /** Where the tool's real-pace seconds go (they add up to toolSeconds). */
+    toolBreakdownSeconds: {
+      /** Waiting for the next poll (on time), scaled to real pace. */
+      pollWaits: number;
+      /** Polls that came later than their interval (wall). */
+      latePolls: number;
+      /** From the observing poll to the action, all steps (wall). */
+      processing: number;
+      /** CLI start → first eviction (wall). */
+      startUp: number;
+      /** Last store's leaders back → exit (wall). */
+      finish: number;
+      /** Anything else, e.g. waiting out a leader-return timeout (wall). */
+      other: number;
+    };
+  };
   reactions: Record<Condition | 'all', ReactionStats>;
   /** Every reaction of the run, wall ms (what the statistics are made of). */
   reactionSamples: Omit<Reaction, 'conditionAt' | 'actionAt'>[];
@@ -83,6 +105,10 @@ export function spread(values: readonly number[]): Spread {
   const middle = Math.floor(sorted.length / 2);
   const median = sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
   return { count: sorted.length, median, max: sorted[sorted.length - 1] };
+}
+
+function sum(values: readonly number[]): number {
+  return values.reduce((total, v) => total + v, 0);
 }
 
 /** The projected real-pace lag of one reaction, ms: only the wait for a poll that was on time scales. */
@@ -142,6 +168,14 @@ export function summarizeUpgrade(label: string, run: UpgradeRun): UpgradeSummary
       ratio: (inherentRealMs + toolRealMs) / inherentRealMs,
       perStoreSeconds: (inherentRealMs + toolRealMs) / 1000 / run.stores,
       toolPerStoreSeconds: toolRealMs / 1000 / run.stores,
+      toolBreakdownSeconds: {
+        pollWaits: waitSumMs / T / 1000,
+        latePolls: sum(a.reactions.map((r) => r.latenessMs)) / 1000,
+        processing: sum(a.reactions.map((r) => r.processingMs)) / 1000,
+        startUp: a.startOverheadMs / 1000,
+        finish: a.finishOverheadMs / 1000,
+        other: (toolWallMs - a.startOverheadMs - a.finishOverheadMs - sum(a.reactions.map((r) => r.lagMs))) / 1000,
+      },
     },
     reactions: {
       'leaders-drained': byCondition('leaders-drained'),

@@ -179,6 +179,9 @@ describe('bench: projecting to real pace', () => {
     assert.equal(s.projected.inherentSeconds, ((2138 - 1020) / 0.02) / 1000);
     const waits = a.reactions.reduce((sum, r) => sum + r.waitMs - r.latenessMs, 0);
     assert.equal(s.projected.toolSeconds, (waits / 0.02 + (12_800 - 2138 - waits)) / 1000);
+    const parts = s.projected.toolBreakdownSeconds;
+    assert.ok(Math.abs(parts.pollWaits + parts.latePolls + parts.processing + parts.startUp + parts.finish + parts.other - s.projected.toolSeconds) < 1e-9, 'the parts add up');
+    assert.ok(Math.abs(parts.other) < 1e-9, 'every wall ms of the tool is a lag, its start-up or its finish');
     assert.equal(s.peakRssMiB, 2);
     assert.equal(s.reactions['leaders-back'].wallMs.count, 1);
   });

@@ -2,6 +2,7 @@
  * `bench/results.json` (the schema) and the README section rendered from it. Pure: results in, Markdown out.
  */
 import type { StartupResult } from './startup.ts';
+import type { StatusPhases } from './status-phases.ts';
 import type { Spread, UpgradeSummary } from './summary.ts';
 
 /** Everything `npm run bench` writes to bench/results.json. */
@@ -33,6 +34,8 @@ export interface BenchResults {
   startup: StartupResult;
   /** `status` and `kubectl get pods` against the largest cluster (full runs). */
   statusLargeCluster?: StartupResult & { stores: number };
+  /** Where `kubectl-tikv status` spends its time, per cluster size. */
+  statusPhases: StatusPhases[];
   durationSeconds: number;
 }
 
@@ -194,6 +197,16 @@ export function renderReport(results: BenchResults): string {
         `Against the ${large.stores}-store cluster (median of ${large.runs}): \`kubectl-tikv status\` ${ms(at('kubectl-tikv status'))}, \`kubectl tikv status\` ${ms(at('kubectl tikv status'))}, ` +
           `\`kubectl get pods\` ${ms(at('kubectl get pods'))}.`,
       );
+    }
+    lines.push('');
+  }
+  if (results.statusPhases?.length) {
+    lines.push('Where `kubectl-tikv status` spends its wall time (median ms, from the simulator\'s History):', '');
+    lines.push('| stores | runs | start-up to the first API request | discovery and detection | PD tunnels and reads | TiKV /metrics | render and exit | total | requests (API / PD / TiKV / port-forwards) |', '|---:|---:|---:|---:|---:|---:|---:|---:|---|');
+    for (const p of results.statusPhases) {
+      const m = (s: Spread) => (s.median === undefined ? '–' : s.median.toFixed(0));
+      const r = p.requests;
+      lines.push(`| ${p.stores} | ${p.runs} | ${m(p.phases.startUpMs)} | ${m(p.phases.detectionMs)} | ${m(p.phases.pdMs)} | ${m(p.phases.tikvMs)} | ${m(p.phases.exitMs)} | ${m(p.phases.totalMs)} | ${r.kube} / ${r.pd} / ${r.tikv} / ${r.portForwards} |`);
     }
     lines.push('');
   }

@@ -21,6 +21,7 @@ import { NODE, REPO, installCli, kubectlPath } from './cli.ts';
 import { renderReport, replaceReadmeSection, type BenchResults } from './report.ts';
 import { SimProcess } from './sim-process.ts';
 import { measureStartup, type StartupResult } from './startup.ts';
+import { measureStatusPhases, type StatusPhases } from './status-phases.ts';
 import { summarizeUpgrade, type UpgradeSummary } from './summary.ts';
 import { runUpgrade } from './upgrade-run.ts';
 
@@ -79,6 +80,7 @@ async function measure(options: BenchOptions): Promise<BenchResults> {
   const upgrades: UpgradeSummary[] = [];
   let startup: StartupResult | undefined;
   let largeStatus: StartupResult | undefined;
+  const statusPhases: StatusPhases[] = [];
   for (const stores of sizes) {
     const t0 = Date.now();
     const sim = await SimProcess.start(
@@ -91,6 +93,11 @@ async function measure(options: BenchOptions): Promise<BenchResults> {
         // Start-up is measured against the small cluster while nothing else of ours runs.
         startup = measureStartup({ install, kubeconfig: sim.kubeconfig, runs: options.quick ? 3 : 15, warmup: options.quick ? 1 : 3, scratchDir: options.workDir });
         for (const c of startup.commands) log(`bench: ${c.name.padEnd(26)} median ${c.medianMs.toFixed(0)} ms`);
+      }
+      if (stores === 5 || stores === 200) {
+        const phases = await measureStatusPhases(sim, install, stores, options.quick ? 2 : stores === 5 ? 7 : 3);
+        statusPhases.push(phases);
+        log(`bench: ${stores} stores: status ${phases.phases.totalMs.median?.toFixed(0)} ms (start-up ${phases.phases.startUpMs.median?.toFixed(0)}, detection ${phases.phases.detectionMs.median?.toFixed(0)}, PD ${phases.phases.pdMs.median?.toFixed(0)}, TiKV ${phases.phases.tikvMs.median?.toFixed(0)}, exit ${phases.phases.exitMs.median?.toFixed(0)})`);
       }
       if (stores === 200) {
         // How status scales: one list of pods and of stores, and one TiKV /metrics read per store.
@@ -139,6 +146,7 @@ async function measure(options: BenchOptions): Promise<BenchResults> {
     upgrades,
     startup: startup!,
     ...(largeStatus ? { statusLargeCluster: { stores: 200, ...largeStatus } } : {}),
+    statusPhases,
     durationSeconds: (Date.now() - started) / 1000,
   };
   results.environment.loadAverageAfter = os.loadavg();

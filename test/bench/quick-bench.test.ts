@@ -67,6 +67,14 @@ describe('bench: the quick harness run', function () {
     for (const c of results.startup.commands) assert.ok(c.runs === 3 && c.medianMs > 0 && c.minMs <= c.medianMs && c.medianMs <= c.maxMs, JSON.stringify(c));
   });
 
+  it('reads where status spends its time', () => {
+    assert.equal(results.statusPhases.length, 1);
+    const p = results.statusPhases[0];
+    assert.equal(p.stores, 5);
+    assert.equal(p.phases.totalMs.count, 2);
+    assert.ok(p.requests.pd > 0 && p.requests.tikv === 5 && p.requests.portForwards >= 6, JSON.stringify(p.requests));
+  });
+
   it('renders a README section with every table and a verdict for each goal', () => {
     const section = renderReport(results);
     for (const heading of ['**Reaction lag**', '**Upgrade time**', '**Cost while waiting**', '**Start-up**', '**Memory**', '**Goals**']) assert.ok(section.includes(heading), heading);

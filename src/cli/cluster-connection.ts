@@ -69,7 +69,12 @@ export async function openClusterConnection(globals: GlobalOptions, runtime: Cli
   };
   try {
     const cluster = await detectCluster(kube, globals.selection, { signal });
-    const tls = cluster.tls ? await readClientTls(kube, cluster.tls, { signal }) : undefined;
+    const clientTls = cluster.tls ? await readClientTls(kube, cluster.tls, { signal }) : undefined;
+    // Verified by default (the cluster CA from the client secret, else the system CAs for an https --pd-url).
+    const tls = globals.pdInsecureSkipTlsVerify ? { ...clientTls, insecureSkipVerify: true } : clientTls;
+    if (globals.pdInsecureSkipTlsVerify) {
+      runtime.stderr.write('warning: --pd-insecure-skip-tls-verify: the TLS certificates of PD and TiKV are not verified; anyone on the path can read and change what kubectl-tikv sends and receives\n');
+    }
     const pdTarget = cluster.pd.kind === 'url' ? urlHttpTarget(cluster.pd.url, tls) : serviceHttpTarget(kube, { ...cluster.pd, tls });
     const pd = createPdClient(pdTarget);
     closers.push(() => pd.close());

@@ -63,6 +63,10 @@ export const clusterFlags = {
   }),
   'pd-service': Flags.string({ helpGroup: CLUSTER, helpValue: 'NAME', description: "PD's Kubernetes service to port-forward to (default: found from the topology)." }),
   'pd-url': Flags.string({ helpGroup: CLUSTER, helpValue: 'URL', description: 'Reach PD directly at this URL instead of through a port-forward.' }),
+  'pd-insecure-skip-tls-verify': Flags.boolean({
+    helpGroup: CLUSTER,
+    description: "Don't verify the TLS certificates of PD and TiKV (insecure: anyone on the path can read and change the traffic). Warns on every run.",
+  }),
 };
 
 /** Output and diagnostics. */

@@ -18,6 +18,8 @@ export interface GlobalOptions {
   /** False with `--no-color` or `NO_COLOR`; streams that are not terminals get no colour either way. */
   colorAllowed: boolean;
   pollIntervalMs: number;
+  /** `--pd-insecure-skip-tls-verify`: PD's and TiKV's certificates are not verified (a warning says so). */
+  pdInsecureSkipTlsVerify?: boolean;
 }
 
 /** Parsed oclif flags of `globalFlags` (durations still strings). */
@@ -38,6 +40,7 @@ export interface RawGlobalFlags {
   selector?: string;
   'pd-service'?: string;
   'pd-url'?: string;
+  'pd-insecure-skip-tls-verify'?: boolean;
   output?: string;
   verbose?: boolean;
   'no-color'?: boolean;
@@ -105,6 +108,7 @@ export function resolveGlobalOptions(flags: RawGlobalFlags, env: Readonly<Record
     verbose: flags.verbose ?? false,
     colorAllowed: !flags['no-color'] && !env.NO_COLOR,
     pollIntervalMs,
+    pdInsecureSkipTlsVerify: flags['pd-insecure-skip-tls-verify'] ?? false,
   };
 }
 

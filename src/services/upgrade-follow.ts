@@ -11,6 +11,7 @@ import type { RollingDeps } from './rolling-run.ts';
 import type { StoreResult } from './store-step-runner.ts';
 import type { UpgradeOptions } from './upgrade-options.ts';
 import { pauseV2, type UpgradeStrategy } from './upgrade-strategy.ts';
+import { isTransientFailure, retryTransient } from './transient.ts';
 
 interface Followed {
   podName: string;
@@ -80,7 +81,18 @@ export async function followOperatorUpgrade(
   for (;;) {
     signal.throwIfAborted();
     const pollStartMs = clock.now();
-    const [stores, evictState] = await Promise.all([pd.stores({ signal }), pd.evictLeaderState({ signal })]);
+    let stores: Awaited<ReturnType<typeof pd.stores>>;
+    let evictState: Awaited<ReturnType<typeof pd.evictLeaderState>>;
+    try {
+      [stores, evictState] = await Promise.all([pd.stores({ signal }), pd.evictLeaderState({ signal })]);
+    } catch (error) {
+      // PD electing or briefly unreachable: the operator goes on regardless; keep following (the stall check bounds it).
+      if (signal.aborted || !isTransientFailure(error)) throw error;
+      if (clock.now() - lastProgressMs > stallMs) throw error;
+      progress.emit({ type: 'warning', message: `${error instanceof Error ? error.message : String(error)}; retrying`, atMs: clock.now() });
+      await clock.sleep(Math.max(options.pollIntervalMs, 200), signal);
+      continue;
+    }
     const evicting = new Set(evictState.storeIds);
     for (const f of followed.filter((x) => x.result.outcome !== 'done')) {
       const store = stores.find((s) => s.storeId === f.storeId);
@@ -119,7 +131,15 @@ export async function followOperatorUpgrade(
     const remaining = followed.filter((f) => f.result.outcome !== 'done');
     if (remaining.length === 0) return followed.map((f) => f.result);
     const active = remaining.some((f) => f.marks.started !== undefined);
-    if (wasActive && !active) await gateBetweenStores(await readClusterSnapshot(session, signal));
+    if (wasActive && !active) {
+      await retryTransient(async () => gateBetweenStores(await readClusterSnapshot(session, signal)), {
+        budgetMs: stallMs,
+        pollIntervalMs: options.pollIntervalMs,
+        clock,
+        signal,
+        onRetry: (message) => progress.emit({ type: 'warning', message, atMs: clock.now() }),
+      });
+    }
     wasActive = active;
     if (clock.now() - lastProgressMs > stallMs) {
       const waiting = remaining[0];

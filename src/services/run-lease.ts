@@ -4,6 +4,7 @@ import { KINDS } from '../kube/kinds.ts';
 import { KubeError } from '../kube/kube-error.ts';
 import type { Kube, KubeObject, ObjectRef } from '../kube/kube.ts';
 import type { Clock } from './clock.ts';
+import { isTransientFailure } from './transient.ts';
 
 /** Progress of a rolling run, kept on the Lease so that running the same command again continues. */
 export interface RunProgress {
@@ -134,7 +135,13 @@ export class RunLease {
   /** Records progress on the Lease (pods done so far), so an interrupted run can be resumed. */
   async saveProgress(progress: RunProgress, signal?: AbortSignal): Promise<void> {
     this.#progress = progress;
-    await this.#write({ [PROGRESS_ANNOTATION]: JSON.stringify(progress) }, signal);
+    try {
+      await this.#write({ [PROGRESS_ANNOTATION]: JSON.stringify(progress) }, signal);
+    } catch (error) {
+      // A passing API failure must not stop the run: the renewal writes the same progress at its next beat, and
+      // gives the Lease up (aborting `lost`) if the API server stays unusable for the Lease's duration.
+      if (signal?.aborted || this.lost.aborted || !isTransientFailure(error)) throw error;
+    }
   }
 
   /**

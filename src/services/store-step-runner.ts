@@ -309,6 +309,16 @@ export async function runStoreStep(deps: StepRunnerDeps, target: StoreTarget, me
     if (notUp.length > 0) reasons.push(`${notUp.map((s) => `store ${s.storeId} (${s.stateName})`).join(', ')} ${notUp.length > 1 ? 'are' : 'is'} not Up`);
     const notReady = (deps.pods.all?.() ?? []).filter((p) => p.name !== podName && (!p.ready || p.terminating)).map((p) => p.name).sort();
     if (notReady.length > 0) reasons.push(`TiKV pod${notReady.length > 1 ? 's' : ''} ${notReady.join(', ')} ${notReady.length > 1 ? 'are' : 'is'} not Ready`);
+    if (target.eviction === 'operator') {
+      // The operator evicts by PD's leader count once the pod is deleted. Right after a PD leader change PD may show
+      // 0 while the TiKV still holds leaders: the operator would then restart it holding them.
+      const pdLeaders = stores.find((s) => s.storeId === storeId)?.leaderCount;
+      const tikvLeaders = await deps.tikv.leaderCount(podName, { signal }).catch(() => undefined);
+      // PD may lag a leader or two behind while balance-leader works; far fewer than the TiKV holds is a stale view.
+      if (pdLeaders !== undefined && tikvLeaders !== undefined && tikvLeaders - pdLeaders > Math.max(1, Math.floor(tikvLeaders / 10))) {
+        reasons.push(`PD counts ${pdLeaders} leader(s) on store ${storeId} but its TiKV holds ${tikvLeaders} (PD's view is stale, e.g. after a PD leader change), and the operator evicts by PD's count`);
+      }
+    }
     return reasons.length > 0 ? reasons.join(', and ') : undefined;
   }
 

@@ -12,6 +12,7 @@ import { PodWatch } from './pod-watch.ts';
 import type { RestartOptions } from './restart-options.ts';
 import { deletePodTrigger } from './restart-trigger.ts';
 import { RunLease } from './run-lease.ts';
+import { retryTransient } from './transient.ts';
 import { RollingRunError, stepRunnerDeps, stepSettings, storeTarget, type RollingDeps } from './rolling-run.ts';
 import { runStoreStep, StoreStepError, type StoreResult } from './store-step-runner.ts';
 import type { RestartTrigger } from './step-ports.ts';
@@ -85,7 +86,8 @@ export async function runRestart(deps: RollingDeps, options: RestartOptions): Pr
     const done = [...result.resumedDone];
     for (const [index, entry] of todo.entries()) {
       signal.throwIfAborted();
-      const fresh = await readClusterSnapshot(session, signal);
+      // Between stores: a passing PD or API failure is waited out, not fatal.
+      const fresh = await retryTransient(() => readClusterSnapshot(session, signal), { budgetMs: Math.min(options.readyTimeoutMs, 120_000), pollIntervalMs: options.pollIntervalMs, clock, signal });
       const member = fresh.mapping.members.find((m) => m.podName === entry.podName);
       if (!member?.store) {
         throw new UserError(`pod ${entry.podName} has no store in PD any more`, { suggestions: ["Check 'kubectl tikv status'."] });

@@ -13,6 +13,7 @@ import { runStoreStep, StoreStepError, type StoreResult } from './store-step-run
 import { followOperatorUpgrade } from './upgrade-follow.ts';
 import type { UpgradeOptions } from './upgrade-options.ts';
 import { upgradeStrategyFor, type UpgradeStrategy } from './upgrade-strategy.ts';
+import { retryTransient } from './transient.ts';
 
 /** The outcome of `kubectl tikv upgrade`, for the summary and `-o json`. */
 export interface UpgradeResult {
@@ -153,8 +154,15 @@ export async function runUpgrade(deps: RollingDeps, options: UpgradeOptions): Pr
       });
     }
     result.warnings.push(...(await strategy.finish(options.targetVersion, signal)));
-    const final = await readClusterSnapshot(session, signal);
-    result.verified = verify(final, options.targetVersion);
+    // PD may show stores Disconnected for a moment (an election, a heartbeat late): look again, within the gates'
+    // patience, before calling the upgrade unfinished.
+    const verifyUntil = clock.now() + Math.min(options.readyTimeoutMs, 120_000);
+    for (;;) {
+      const final = await retryTransient(() => readClusterSnapshot(session, signal), { budgetMs: Math.min(options.readyTimeoutMs, 120_000), pollIntervalMs: options.pollIntervalMs, clock, signal });
+      result.verified = verify(final, options.targetVersion);
+      if (result.verified.ok || clock.now() >= verifyUntil) break;
+      await clock.sleep(Math.max(options.pollIntervalMs, 200), signal);
+    }
     result.totalMs = clock.now() - startedAtMs;
     if (!result.verified.ok) {
       throw new UserError(`the upgrade ran, but ${result.verified.mismatches[0]}${result.verified.mismatches.length > 1 ? ` (and ${result.verified.mismatches.length - 1} more)` : ''}`, {
@@ -185,11 +193,12 @@ export async function runUpgrade(deps: RollingDeps, options: UpgradeOptions): Pr
     const entries = result.plan.entries.filter((e) => e.action === 'upgrade');
     for (const [index, entry] of entries.entries()) {
       runSignal.throwIfAborted();
-      const fresh = await readClusterSnapshot(session, runSignal);
+      // Between stores: a passing PD or API failure is waited out, not fatal.
+      const fresh = await retryTransient(() => readClusterSnapshot(session, runSignal), { budgetMs: Math.min(options.readyTimeoutMs, 120_000), pollIntervalMs: options.pollIntervalMs, clock, signal: runSignal });
       const member = fresh.mapping.members.find((m) => m.podName === entry.podName);
       if (!member?.store) throw new UserError(`pod ${entry.podName} has no store in PD any more`, { suggestions: ["Check 'kubectl tikv status'."] });
       const storeId = member.store.storeId;
-      const { records } = await readStepRecords(session.kube, cluster, fresh.mapping.members, runSignal);
+      const { records } = await retryTransient(() => readStepRecords(session.kube, cluster, fresh.mapping.members, runSignal), { budgetMs: Math.min(options.readyTimeoutMs, 120_000), pollIntervalMs: options.pollIntervalMs, clock, signal: runSignal });
       const resuming = records.some((r) => r.storeId === storeId);
       if (!resuming && onTarget(member, options.targetVersion)) {
         info(`store ${storeId} (pod ${member.podName}) is already on ${result.targetVersion}`);

@@ -66,6 +66,18 @@ function startupMs(results: BenchResults, name: string): number | undefined {
   return results.startup?.commands.find((c) => c.name === name)?.medianMs;
 }
 
+/**
+ * The run's real-pace ratio if its stores had taken as long as the smallest cluster's did. Every store has the same
+ * leaders and timings whatever the cluster size, so a longer inherent time per store in a larger cluster is the
+ * simulator process falling behind at this time scale, which flatters the ratio.
+ */
+export function ratioAtSmallClusterPace(run: UpgradeSummary, runs: readonly UpgradeSummary[]): number {
+  const smallest = [...runs].sort((a, b) => a.stores - b.stores)[0] ?? run;
+  const perStore = Math.min(smallest.projected.inherentSeconds / smallest.stores, run.projected.inherentSeconds / run.stores);
+  const inherent = perStore * run.stores;
+  return (inherent + run.projected.toolSeconds) / inherent;
+}
+
 /** Each goal of the issue against the measurements. */
 export function checkGoals(results: BenchResults): GoalCheck[] {
   const goals: GoalCheck[] = [];
@@ -75,7 +87,13 @@ export function checkGoals(results: BenchResults): GoalCheck[] {
     goals.push({ goal: `reaction ≤ 1 s (${run.stores} stores)`, measured: `median ${seconds(run.reactions.all.realMs.median)}, max ${seconds(max)}`, met: max <= 1000 });
   }
   for (const run of runs) {
-    goals.push({ goal: `upgrade ≤ 1.05 × inherent (${run.stores} stores)`, measured: `× ${run.projected.ratio.toFixed(3)} at real pace (× ${run.ratioAtTimeScale.toFixed(2)} at time scale ${run.timeScale})`, met: run.projected.ratio <= 1.05 });
+    const paced = ratioAtSmallClusterPace(run, runs);
+    const pacedNote = Math.abs(paced - run.projected.ratio) >= 0.0005 ? `, × ${paced.toFixed(3)} at the ${runs[0].stores}-store pace` : '';
+    goals.push({
+      goal: `upgrade ≤ 1.05 × inherent (${run.stores} stores)`,
+      measured: `× ${run.projected.ratio.toFixed(3)} at real pace${pacedNote} (× ${run.ratioAtTimeScale.toFixed(2)} at time scale ${run.timeScale})`,
+      met: Math.max(run.projected.ratio, paced) <= 1.05,
+    });
   }
   const node = startupMs(results, 'node -e 0');
   const help = startupMs(results, 'kubectl-tikv --help');
@@ -136,18 +154,23 @@ export function renderReport(results: BenchResults): string {
 
   lines.push('**Upgrade time**: the CLI\'s wall time over the inherent time (the simulator-driven phases: eviction, restart, leader return)', '');
   lines.push(
-    `| stores | wall at × ${T} | inherent at × ${T} | ratio at × ${T} | real pace: inherent | real pace: the tool's share | of which poll waits / late polls / processing / start-up + finish | real pace: ratio |`,
-    '|---:|---:|---:|---:|---:|---:|---|---:|',
+    `| stores | wall at × ${T} | inherent at × ${T} | ratio at × ${T} | real pace: inherent (per store) | real pace: the tool's share | of which poll waits / late polls / processing / start-up + finish | real pace: ratio | ratio at the ${runs[0]?.stores}-store pace |`,
+    '|---:|---:|---:|---:|---:|---:|---|---:|---:|',
   );
   for (const run of runs) {
     const b = run.projected.toolBreakdownSeconds;
     lines.push(
       `| ${run.stores} | ${num(run.wallMs / 1000)} s | ${num(run.inherentWallMs / 1000)} s | × ${run.ratioAtTimeScale.toFixed(2)} | ` +
-        `${num(run.projected.inherentSeconds / 60)} min | ${num(run.projected.toolSeconds)} s (${num(run.projected.toolPerStoreSeconds, 2)} s/store) | ` +
-        `${num(b.pollWaits)} / ${num(b.latePolls)} / ${num(b.processing)} / ${num(b.startUp + b.finish)} s | × ${run.projected.ratio.toFixed(3)} |`,
+        `${num(run.projected.inherentSeconds / 60)} min (${num(run.projected.inherentSeconds / run.stores)} s) | ${num(run.projected.toolSeconds)} s (${num(run.projected.toolPerStoreSeconds, 2)} s/store) | ` +
+        `${num(b.pollWaits)} / ${num(b.latePolls)} / ${num(b.processing)} / ${num(b.startUp + b.finish)} s | × ${run.projected.ratio.toFixed(3)} | × ${ratioAtSmallClusterPace(run, runs).toFixed(3)} |`,
     );
   }
-  lines.push('');
+  lines.push(
+    '',
+    `Every store has the same leaders and timings at any cluster size, so a longer inherent time per store in a larger cluster is the simulator process ` +
+      `falling behind at this time scale; the last column keeps each store at the ${runs[0]?.stores}-store pace.`,
+    '',
+  );
 
   const anchors = results.upgrades.filter((u) => u.stores === results.settings.anchorStores).sort((a, b) => a.pollIntervalRealMs - b.pollIntervalRealMs);
   if (anchors.length > 1) {

@@ -105,6 +105,11 @@ export async function openClusterConnection(globals: GlobalOptions, runtime: Cli
     const tikv = createTikvMetrics(tikvTarget);
     closers.push(() => tikv.close());
 
+    // A PD of another cluster (a wrong --pd-url or --pd-service, or two releases in one namespace) is refused here,
+    // before any command reads it or acts through it.
+    const { verifyPdIdentity } = await import('../services/pd-identity.ts');
+    await verifyPdIdentity({ kube, cluster, pd, tikv }, { target: pdTarget.description, signal });
+
     return { kubeconfig, kube, cluster, pdTarget, pd, tikv, tikvTarget, close: closeAll };
   } catch (error) {
     await closeAll();

@@ -57,9 +57,14 @@ export function replaceReadmeSection(readme: string, section: string): string {
   return `${readme.slice(0, start + README_START.length)}\n${section.trim()}\n${readme.slice(end)}`;
 }
 
-/** Runs at the default cadence, by size. */
+/** Upgrades at the default cadence, by size. */
 function defaultRuns(results: BenchResults): UpgradeSummary[] {
-  return results.upgrades.filter((u) => u.pollIntervalRealMs === results.settings.defaultPollIntervalMs).sort((a, b) => a.stores - b.stores);
+  return results.upgrades.filter((u) => u.command !== 'restart' && u.pollIntervalRealMs === results.settings.defaultPollIntervalMs).sort((a, b) => a.stores - b.stores);
+}
+
+/** `restart --all` runs (default cadence). */
+function restartRuns(results: BenchResults): UpgradeSummary[] {
+  return results.upgrades.filter((u) => u.command === 'restart').sort((a, b) => a.stores - b.stores);
 }
 
 function startupMs(results: BenchResults, name: string): number | undefined {
@@ -82,9 +87,10 @@ export function ratioAtSmallClusterPace(run: UpgradeSummary, runs: readonly Upgr
 export function checkGoals(results: BenchResults): GoalCheck[] {
   const goals: GoalCheck[] = [];
   const runs = defaultRuns(results);
-  for (const run of runs) {
+  for (const run of [...runs, ...restartRuns(results)]) {
     const max = run.reactions.all.realMs.max ?? Number.NaN;
-    goals.push({ goal: `reaction ≤ 1 s (${run.stores} stores)`, measured: `median ${seconds(run.reactions.all.realMs.median)}, max ${seconds(max)}`, met: max <= 1000 });
+    const what = run.command === 'restart' ? `${run.stores} stores, restart --all` : `${run.stores} stores`;
+    goals.push({ goal: `reaction ≤ 1 s (${what})`, measured: `median ${seconds(run.reactions.all.realMs.median)}, max ${seconds(max)}`, met: max <= 1000 });
   }
   for (const run of runs) {
     const paced = ratioAtSmallClusterPace(run, runs);
@@ -143,12 +149,12 @@ export function renderReport(results: BenchResults): string {
     '',
   );
 
-  lines.push('**Reaction lag**: condition true in the simulator → the tool\'s next action, real pace, median / max (wall ms at time scale in brackets)', '');
+  lines.push('**Reaction lag**: condition true in the simulator → the tool\'s next action (`upgrade`: the partition patch; `restart`: the pod deletion), real pace, median / max (wall ms at time scale in brackets)', '');
   lines.push('| stores | leaders 0 (PD and TiKV) → restart | pod Ready + store Up → scheduler removed | leaders back → next store evicted |', '|---:|---|---|---|');
-  for (const run of runs) {
+  for (const run of [...runs, ...restartRuns(results)]) {
     const cell = (c: 'leaders-drained' | 'store-up' | 'leaders-back') =>
       `${medianMax(run.reactions[c].realMs, seconds)} (${medianMax(run.reactions[c].wallMs, (v) => (v === undefined ? '–' : v.toFixed(0)))})`;
-    lines.push(`| ${run.stores} | ${cell('leaders-drained')} | ${cell('store-up')} | ${cell('leaders-back')} |`);
+    lines.push(`| ${run.stores}${run.command === 'restart' ? ' (`restart --all`: pod deletion)' : ''} | ${cell('leaders-drained')} | ${cell('store-up')} | ${cell('leaders-back')} |`);
   }
   lines.push('');
 

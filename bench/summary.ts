@@ -53,8 +53,9 @@ export interface CostStats {
 /** Everything reported for one upgrade run. */
 export interface UpgradeSummary {
   label: string;
+  command: 'upgrade' | 'restart';
   stores: number;
-  targetVersion: string;
+  targetVersion: string | undefined;
   pollIntervalRealMs: number;
   timeScale: number;
   wallMs: number;
@@ -148,6 +149,7 @@ export function summarizeUpgrade(label: string, run: UpgradeRun): UpgradeSummary
   const waitedRealSeconds = a.waiting.wallMs / T / 1000;
   return {
     label,
+    command: run.command,
     stores: run.stores,
     targetVersion: run.targetVersion,
     pollIntervalRealMs: run.pollIntervalRealMs,

@@ -2,10 +2,12 @@ import { runCli, type CliInstall } from './cli.ts';
 import { analyseUpgrade, type UpgradeAnalysis } from './upgrade-analysis.ts';
 import type { SimProcess } from './sim-process.ts';
 
-/** One measured `kubectl tikv upgrade` run. */
+/** One measured rolling run: `kubectl tikv upgrade --version V` or `kubectl tikv restart --all`. */
 export interface UpgradeRun {
+  command: 'upgrade' | 'restart';
   stores: number;
-  targetVersion: string;
+  /** The upgrade's version; undefined for a restart. */
+  targetVersion: string | undefined;
   /** The tool's poll interval in real-world ms (the flag gets it × timeScale). */
   pollIntervalRealMs: number;
   timeScale: number;
@@ -18,14 +20,15 @@ export interface UpgradeRun {
 }
 
 /**
- * Runs `upgrade --version V --yes` against the simulated cluster as a separate process, with the poll interval
- * scaled like the simulator's delays, then reads the run back out of the simulator's History.
+ * Runs `upgrade --version V --yes` (or, without a version, `restart --all --yes`) against the simulated cluster as a
+ * separate process, with the poll interval scaled like the simulator's delays, then reads the run back out of the
+ * simulator's History.
  */
 export async function runUpgrade(options: {
   sim: SimProcess;
   install: CliInstall;
   stores: number;
-  targetVersion: string;
+  targetVersion: string | undefined;
   pollIntervalRealMs: number;
   timeScale: number;
   timeoutMs: number;
@@ -37,10 +40,9 @@ export async function runUpgrade(options: {
   // The tool's timeouts are its defaults scaled like every simulated delay, so a step that cannot finish (leaders
   // that never come back) costs what it would at real pace, not minutes of wall time.
   const scaled = (realMs: number) => formatMs(realMs * options.timeScale);
+  const command = options.targetVersion === undefined ? 'restart' : 'upgrade';
   const argv = [
-    'upgrade',
-    '--version',
-    options.targetVersion,
+    ...(options.targetVersion === undefined ? ['restart', '--all'] : ['upgrade', '--version', options.targetVersion]),
     '--yes',
     `--poll-interval=${formatMs(pollMs)}`,
     `--evict-timeout=${scaled(10 * 60_000)}`,
@@ -54,11 +56,12 @@ export async function runUpgrade(options: {
   const cliEndAt = Date.now();
   const entries = await sim.history();
   if (run.code !== 0) {
-    throw new Error(`kubectl tikv upgrade --version ${options.targetVersion} exited ${run.code ?? run.signal}:\n${run.stderr.split('\n').slice(-25).join('\n')}`);
+    throw new Error(`kubectl tikv ${argv.slice(0, 3).join(' ')} exited ${run.code ?? run.signal}:\n${run.stderr.split('\n').slice(-25).join('\n')}`);
   }
   const analysis = analyseUpgrade({ entries, cliStartAt, cliEndAt, leaderCountsAtStart, kubeUser: 'admin', pollIntervalWallMs: pollMs });
-  if (analysis.stores.length !== options.stores) throw new Error(`expected ${options.stores} stores in the upgrade, the History shows ${analysis.stores.length}`);
+  if (analysis.stores.length !== options.stores) throw new Error(`expected ${options.stores} stores in the ${command}, the History shows ${analysis.stores.length}`);
   return {
+    command,
     stores: options.stores,
     targetVersion: options.targetVersion,
     pollIntervalRealMs: options.pollIntervalRealMs,

@@ -45,10 +45,12 @@ describe('bench: the quick harness run', function () {
     assert.equal(results.settings.timeScale > 0, true);
   });
 
-  it('reads one 5-store upgrade with a reaction for every step of every store', () => {
-    assert.equal(results.upgrades.length, 1);
+  it('reads one 5-store upgrade and one rolling restart with a reaction for every step of every store', () => {
+    assert.deepEqual(results.upgrades.map((u) => [u.command, u.stores]), [['upgrade', 5], ['restart', 5]]);
+    const restart = results.upgrades[1];
+    assert.equal(restart.reactions.all.realMs.count, 14);
+    assert.equal(restart.targetVersion, undefined);
     const run = results.upgrades[0];
-    assert.equal(run.stores, 5);
     assert.equal(run.reactions['leaders-drained'].wallMs.count, 5);
     assert.equal(run.reactions['store-up'].wallMs.count, 5);
     assert.equal(run.reactions['leaders-back'].wallMs.count, 4);

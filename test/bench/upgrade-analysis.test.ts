@@ -175,7 +175,7 @@ describe('bench: projecting to real pace', () => {
 
   it('projects the upgrade without the start-second rounding in its inherent time', () => {
     const a = analyseUpgrade({ entries: twoStoreUpgrade().entries, cliStartAt: 500, cliEndAt: 13_300, leaderCountsAtStart: { 1: 3, 2: 3 }, kubeUser: 'admin', pollIntervalWallMs: 20 });
-    const s = summarizeUpgrade('kubectl-tikv', { stores: 2, targetVersion: 'v8.1.1', pollIntervalRealMs: 1000, timeScale: 0.02, wallMs: 12_800, cpuMs: 1, peakRssKiB: 2048, rssSamples: 1, analysis: a });
+    const s = summarizeUpgrade('kubectl-tikv', { command: 'upgrade', stores: 2, targetVersion: 'v8.1.1', pollIntervalRealMs: 1000, timeScale: 0.02, wallMs: 12_800, cpuMs: 1, peakRssKiB: 2048, rssSamples: 1, analysis: a });
     assert.equal(s.projected.inherentSeconds, ((2138 - 1020) / 0.02) / 1000);
     const waits = a.reactions.reduce((sum, r) => sum + r.waitMs - r.latenessMs, 0);
     assert.equal(s.projected.toolSeconds, (waits / 0.02 + (12_800 - 2138 - waits)) / 1000);

@@ -66,12 +66,35 @@ export async function runEvict(deps: RollingDeps, options: EvictOptions): Promis
   const member: Member = orphanEnd ? { podName: `(store ${options.storeId})` } : await resolveMember(deps, snapshot, options);
   const storeId = orphanEnd ? options.storeId! : member.store!.storeId;
   const existing = evictions.find((e) => e.storeId === storeId);
+  // Refused before the Lease is taken: bad input changes nothing in the cluster, not even the Lease.
+  const refused = refusal(member, existing);
+  if (refused) throw refused;
   const lease = await RunLease.acquire(session.kube, cluster, { holder: deps.holder, command: `evict ${options.end ? '--end ' : ''}${member.podName}`, clock: deps.clock, timing: deps.leaseTiming, signal });
   try {
     if (options.end) return await end(member, existing);
     return await begin(member, existing);
   } finally {
     await lease.release({ completed: true });
+  }
+
+  /** Why the request must be refused as it stands (without --force), if it must. */
+  function refusal(target: Member, eviction: Eviction | undefined): UsageError | undefined {
+    if (options.force) return undefined;
+    if (options.end) {
+      if (eviction?.owner !== 'operator') return undefined;
+      return new UsageError(`the eviction of store ${storeId} belongs to the operator (${cluster.ref.topology}); ending it would interfere with its own work`, {
+        suggestions: ['Let the operator finish, or pass --force to remove it anyway.'],
+      });
+    }
+    if (cluster.ref.topology === 'tidb-operator-v2') {
+      return new UsageError('tidb-operator v2 removes every evict-leader scheduler it did not ask for (within ~30 s), so an eviction by kubectl-tikv would not last', {
+        suggestions: [`To restart the pod gracefully, use 'kubectl tikv restart ${target.podName}': the operator evicts its leaders first.`, 'Pass --force to add the scheduler anyway.'],
+      });
+    }
+    if (eviction && eviction.owner !== 'kubectl-tikv') {
+      return new UsageError(`store ${storeId} is already being evicted (${eviction.owner})`, { suggestions: ["'kubectl tikv evict --list' shows who evicts what."] });
+    }
+    return undefined;
   }
 
   async function end(target: Member, eviction: Eviction | undefined): Promise<EvictResult> {
@@ -82,11 +105,6 @@ export async function runEvict(deps: RollingDeps, options: EvictOptions): Promis
       if (record) await records.clear(target, storeId, signal);
       return { action: 'end', storeId, podName: target.podName, removed: false, message: `store ${storeId} is not being evicted; nothing to end`, warnings };
     }
-    if (eviction.owner === 'operator' && !options.force) {
-      throw new UsageError(`the eviction of store ${storeId} belongs to the operator (${cluster.ref.topology}); ending it would interfere with its own work`, {
-        suggestions: ['Let the operator finish, or pass --force to remove it anyway.'],
-      });
-    }
     if (eviction.owner !== 'kubectl-tikv') warnings.push(`store ${storeId}'s eviction was not started by kubectl-tikv (${eviction.owner}); removed as asked`);
     const outcome = await pd.removeEvictLeader(storeId, { signal });
     if (record) await records.clear(target, storeId, signal);
@@ -96,17 +114,7 @@ export async function runEvict(deps: RollingDeps, options: EvictOptions): Promis
 
   async function begin(target: Member, eviction: Eviction | undefined): Promise<EvictResult> {
     const warnings: string[] = [];
-    if (cluster.ref.topology === 'tidb-operator-v2') {
-      if (!options.force) {
-        throw new UsageError('tidb-operator v2 removes every evict-leader scheduler it did not ask for (within ~30 s), so an eviction by kubectl-tikv would not last', {
-          suggestions: [`To restart the pod gracefully, use 'kubectl tikv restart ${target.podName}': the operator evicts its leaders first.`, 'Pass --force to add the scheduler anyway.'],
-        });
-      }
-      warnings.push('--force on tidb-operator v2: the operator will remove this eviction on its next poll (~30 s)');
-    }
-    if (eviction && eviction.owner !== 'kubectl-tikv' && !options.force) {
-      throw new UsageError(`store ${storeId} is already being evicted (${eviction.owner})`, { suggestions: ["'kubectl tikv evict --list' shows who evicts what."] });
-    }
+    if (cluster.ref.topology === 'tidb-operator-v2') warnings.push('--force on tidb-operator v2: the operator will remove this eviction on its next poll (~30 s)');
     const report = await checkGates(session, snapshot, target, evictions, { force: options.force, resuming: true, signal });
     // Eviction moves leaders, it does not take the store down: only the gates about where leaders can go apply.
     const relevant = report.results.filter((r) => !r.ok && ['pd-healthy', 'other-stores-up', 'max-replicas', 'no-foreign-eviction', 'store-known'].includes(r.gate));

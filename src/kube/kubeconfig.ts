@@ -365,15 +365,17 @@ function addEntries(
   fix: (entry: KubeconfigEntry) => KubeconfigEntry,
 ): void {
   if (list === undefined || list === null) return;
-  if (!Array.isArray(list)) throw new UsageError(`the kubeconfig file "${file}" is malformed: "${key}s" is not a list`);
+  // What to do about any malformation: look at the file as kubectl reads it.
+  const suggestions = [`Check it with 'kubectl config view --kubeconfig ${file}': ${key}s is a list of entries, each with a name and a ${key} mapping.`];
+  if (!Array.isArray(list)) throw new UsageError(`the kubeconfig file "${file}" is malformed: "${key}s" is not a list`, { suggestions });
   for (const item of list) {
-    if (typeof item !== 'object' || item === null) throw new UsageError(`the kubeconfig file "${file}" is malformed: a ${key} entry is not a mapping`);
+    if (typeof item !== 'object' || item === null) throw new UsageError(`the kubeconfig file "${file}" is malformed: a ${key} entry is not a mapping`, { suggestions });
     const name = (item as Record<string, unknown>).name;
-    if (typeof name !== 'string' || name === '') throw new UsageError(`the kubeconfig file "${file}" is malformed: a ${key} entry has no name`);
+    if (typeof name !== 'string' || name === '') throw new UsageError(`the kubeconfig file "${file}" is malformed: a ${key} entry has no name`, { suggestions });
     if (target.has(name)) continue;
     const body = (item as Record<string, unknown>)[key];
     if (body !== undefined && body !== null && (typeof body !== 'object' || Array.isArray(body))) {
-      throw new UsageError(`the kubeconfig file "${file}" is malformed: ${key} "${name}" is not a mapping`);
+      throw new UsageError(`the kubeconfig file "${file}" is malformed: ${key} "${name}" is not a mapping`, { suggestions });
     }
     target.set(name, fix({ ...((body as KubeconfigEntry | undefined) ?? {}) }));
   }

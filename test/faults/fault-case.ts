@@ -36,6 +36,8 @@ export interface RunOutcome {
   text: string;
   /** Warnings the run reported. */
   warnings: string[];
+  /** Informational progress the run reported (in-process runs only). */
+  infos?: string[];
   error?: unknown;
 }
 
@@ -93,6 +95,11 @@ export interface FaultExpectation {
   recordMayRemain?: boolean;
   /** The run must have changed nothing (pod not restarted, no scheduler ever added). */
   nothingChanged?: boolean;
+  /**
+   * With `exit: 0`: a refusal before anything changed is acceptable too (exit 1, this message, nothing changed) —
+   * for faults that can make the first store's gates fail as they are read.
+   */
+  orRefused?: RegExp;
 }
 
 /** Everything about a case that the expectation may depend on. */

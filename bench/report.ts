@@ -137,9 +137,10 @@ export function renderReport(results: BenchResults): string {
   const runs = defaultRuns(results);
   const lines: string[] = [];
   const load = env.loadAverageBefore.map((l) => l.toFixed(2)).join(', ');
+  const loadAfter = env.loadAverageAfter.length ? `, ${env.loadAverageAfter.map((l) => l.toFixed(2)).join(', ')} when it ended` : '';
   lines.push(
     `Measured by \`npm run bench\` (${results.mode} run, ${results.durationSeconds.toFixed(0)} s) on ${results.generatedAt.slice(0, 10)} at commit ${env.commit}: ` +
-      `${env.cpus} × ${env.cpuModel}, ${env.kernel}, Node ${env.node}, kubectl ${env.kubectl}; load average ${load} (1/5/15 min) when it began. ` +
+      `${env.cpus} × ${env.cpuModel}, ${env.kernel}, Node ${env.node}, kubectl ${env.kubectl}; load average ${load} (1/5/15 min) when it began${loadAfter} (other work shares the machine). ` +
       `Raw numbers: [bench/results.json](bench/results.json); method: [bench/README.md](bench/README.md).`,
     '',
     `The built CLI runs as its own process against a simulated cluster in another process (plain StatefulSet topology, ` +

@@ -81,21 +81,32 @@ export async function openClusterConnection(globals: GlobalOptions, runtime: Cli
 
     const scheme = cluster.tls ? 'https' : 'http';
     const targets = new Map<string, Promise<HttpTarget>>();
+    // The pod's DNS name only matters with TLS (the name its certificate carries); one list of the cluster's TiKV
+    // pods serves every target (status reads 200 of them), a pod created since is looked up on its own.
+    let dnsNames: Promise<Map<string, string | undefined>> | undefined;
+    const dnsNameOf = async (podName: string): Promise<string | undefined> => {
+      if (!cluster.tls) return undefined;
+      dnsNames ??= kube
+        .list(KINDS.pod, { namespace: cluster.ref.namespace, labelSelector: cluster.tikvPodSelector, signal })
+        .then((list) => new Map(list.items.map((pod) => [pod.metadata.name, podDnsName(pod)])));
+      const known = await dnsNames.catch(() => new Map<string, string | undefined>());
+      if (known.has(podName)) return known.get(podName);
+      const pod = await kube.get({ ...KINDS.pod, namespace: cluster.ref.namespace, name: podName }, { signal });
+      return pod ? podDnsName(pod) : undefined;
+    };
     const tikvTarget = (podName: string): Promise<HttpTarget> => {
       let target = targets.get(podName);
       if (!target) {
-        target = (async () => {
-          const pod = await kube.get({ ...KINDS.pod, namespace: cluster.ref.namespace, name: podName }, { signal });
-          return podHttpTarget(kube, {
+        target = (async () =>
+          podHttpTarget(kube, {
             namespace: cluster.ref.namespace,
             podName,
             port: TIKV_STATUS_PORT,
             scheme,
-            host: pod ? podDnsName(pod) : undefined,
+            host: await dnsNameOf(podName),
             tls,
             description: `TiKV pod ${cluster.ref.namespace}/${podName} status port ${TIKV_STATUS_PORT} (port-forward)`,
-          });
-        })();
+          }))();
         // A failed lookup is not remembered: the pod may exist at the next poll.
         target.catch(() => targets.delete(podName));
         targets.set(podName, target);

@@ -74,7 +74,7 @@ export const outputFlags = {
   output: Flags.string({ char: 'o', helpGroup: OUTPUT, options: ['json', 'yaml', 'wide'], helpValue: 'FORMAT', description: 'Output format: json, yaml or wide.' }),
   verbose: Flags.boolean({ char: 'v', helpGroup: OUTPUT, description: 'Explain more: causes of errors, every step.' }),
   'no-color': Flags.boolean({ helpGroup: OUTPUT, description: 'No colours (also when NO_COLOR is set or output is not a terminal).' }),
-  'poll-interval': Flags.string({ hidden: true, helpValue: 'DURATION', description: 'How often PD and TiKV are polled (default 1s).' }),
+  'poll-interval': Flags.string({ hidden: true, helpValue: 'DURATION', description: 'How often PD and TiKV are polled (default 500ms).' }),
 };
 
 /** The knobs of every command that evicts leaders (evict, restart, upgrade). */

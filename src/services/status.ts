@@ -102,7 +102,7 @@ export async function readStatus(session: ClusterSession, options: { signal?: Ab
     const record = records.find((r) => r.storeId === row.storeId);
     if (record) row.step = { phase: record.phase, command: record.command, holder: record.holder, sinceMs: record.phaseSinceMs };
   }
-  if (options.tikvMetrics !== false) await readTikvLeaders(session, stores, options.concurrency ?? 8, signal);
+  if (options.tikvMetrics !== false) await readTikvLeaders(session, stores, options.concurrency ?? 16, signal);
 
   const podOfStore = new Map(stores.flatMap((s) => (s.storeId !== undefined && s.podName ? [[s.storeId, s.podName] as const] : [])));
   return {

@@ -132,6 +132,17 @@ export class RunLease {
     if (held) throw held;
   }
 
+  /**
+   * Deletes the cluster's Lease when no live run holds it (released, or expired because its run was killed): for a
+   * command that finds nothing left to do, so that no stale holder lingers. Best effort; changes nothing otherwise.
+   */
+  static async clearStale(kube: Kube, cluster: DetectedCluster, options: { holder: string; clock: Clock; timing?: LeaseTiming; signal?: AbortSignal }): Promise<void> {
+    const ref = leaseRef(cluster);
+    const existing = await kube.get<LeaseObject>(ref, { signal: options.signal }).catch(() => undefined);
+    if (!existing || heldByAnother(existing, cluster, ref, options.holder, options.clock, options.timing ?? DEFAULT_LEASE_TIMING)) return;
+    await kube.delete(ref, { uid: existing.metadata.uid, signal: options.signal }).catch(() => undefined);
+  }
+
   /** Records progress on the Lease (pods done so far), so an interrupted run can be resumed. */
   async saveProgress(progress: RunProgress, signal?: AbortSignal): Promise<void> {
     this.#progress = progress;

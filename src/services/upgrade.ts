@@ -114,6 +114,8 @@ export async function runUpgrade(deps: RollingDeps, options: UpgradeOptions): Pr
     result.verified = verify(snapshot, options.targetVersion);
     result.totalMs = clock.now() - startedAtMs;
     progress.emit({ type: 'info', message: `every store is already on ${result.targetVersion}; nothing to do`, atMs: clock.now() });
+    // A run killed during an upgrade the operator then finished leaves its expired Lease: nothing resumes from it now.
+    await RunLease.clearStale(session.kube, cluster, { holder: deps.holder, clock, timing: deps.leaseTiming, signal: deps.signal });
     return result;
   }
   if (result.gates && !result.gates.passed) {

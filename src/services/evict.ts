@@ -72,7 +72,7 @@ export async function runEvict(deps: RollingDeps, options: EvictOptions): Promis
   const lease = await RunLease.acquire(session.kube, cluster, { holder: deps.holder, command: `evict ${options.end ? '--end ' : ''}${member.podName}`, clock: deps.clock, timing: deps.leaseTiming, signal });
   try {
     if (options.end) return await end(member, existing);
-    return await begin(member, existing);
+    return await begin(member);
   } finally {
     await lease.release({ completed: true });
   }
@@ -112,7 +112,7 @@ export async function runEvict(deps: RollingDeps, options: EvictOptions): Promis
     return { action: 'end', storeId, podName: target.podName, removed: outcome === 'removed', message, warnings };
   }
 
-  async function begin(target: Member, eviction: Eviction | undefined): Promise<EvictResult> {
+  async function begin(target: Member): Promise<EvictResult> {
     const warnings: string[] = [];
     if (cluster.ref.topology === 'tidb-operator-v2') warnings.push('--force on tidb-operator v2: the operator will remove this eviction on its next poll (~30 s)');
     const report = await checkGates(session, snapshot, target, evictions, { force: options.force, resuming: true, signal });

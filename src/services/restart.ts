@@ -80,7 +80,8 @@ export async function runRestart(deps: RollingDeps, options: RestartOptions): Pr
     result.confirmed = await confirm(deps, options, result);
     if (!result.confirmed) return result;
 
-    pods = await PodWatch.start(session.kube, cluster, signal);
+    // Not stopped by an interrupt: the cleanup that follows still watches the pod (`finally` stops it).
+    pods = await PodWatch.start(session.kube, cluster, lease.lost);
     const stepDeps = stepRunnerDeps(deps, pods, restartTrigger(deps));
     const todo = result.plan.entries.filter((e) => e.action !== 'skip');
     const done = [...result.resumedDone];

@@ -401,12 +401,35 @@ export async function runStoreStep(deps: StepRunnerDeps, target: StoreTarget, me
     }
   }
 
+  /** Waits (up to `timeoutMs`) until the pod the record names is no longer there; false when it still is. */
+  async function oldPodGone(current: StepRecord, timeoutMs: number): Promise<boolean> {
+    const until = clock.now() + timeoutMs;
+    const waitSignal = AbortSignal.timeout(timeoutMs);
+    for (;;) {
+      let pod;
+      try {
+        pod = deps.pods.get(podName);
+      } catch {
+        return false;
+      }
+      if (pod?.uid !== current.podUid) return true;
+      if (clock.now() >= until) return false;
+      await deps.pods.changed(Math.min(settings.pollIntervalMs * 4, until - clock.now()), waitSignal).catch(() => undefined);
+    }
+  }
+
   /** Removes the scheduler this run owns and the record; says what it did, for the error message. */
   async function cleanup(): Promise<string> {
     const current = record;
     if (!current) return 'nothing to clean up';
     const cleanupSignal = AbortSignal.timeout(settings.cleanupTimeoutMs);
     const notes: string[] = [];
+    if (current.ownsScheduler && (triggerAttempted || current.triggeredAtMs !== undefined)) {
+      // The restart was set off but the old pod may still be stopping: ending its eviction now would hand its TiKV
+      // leaders back just before it stops. Let the old pod go first (bounded: the interrupted run must end).
+      const gone = await oldPodGone(current, Math.min(settings.cleanupTimeoutMs / 2, 30_000));
+      if (!gone) notes.push(`pod ${podName} was still stopping when its eviction ended`);
+    }
     if (current.ownsScheduler) {
       let lastError: unknown;
       for (let attempt = 0; !cleanupSignal.aborted; attempt++) {

@@ -143,7 +143,8 @@ export async function runUpgrade(deps: RollingDeps, options: UpgradeOptions): Pr
     const progressRecord = { command: 'upgrade', targetVersion: result.targetVersion, donePods: plan.entries.filter((e) => e.action === 'skip').map((e) => e.podName), startedAtMs };
     await lease.saveProgress(progressRecord, signal);
     await strategy.prepare(options.targetVersion, signal);
-    pods = await PodWatch.start(session.kube, cluster, signal);
+    // Not stopped by an interrupt: the cleanup that follows still watches the pod (`finally` stops it).
+    pods = await PodWatch.start(session.kube, cluster, lease.lost);
     if (strategy.mode === 'followed') {
       result.stores = await followOperatorUpgrade(deps, { snapshot, plan, pods, strategy, options, signal, onStoreDone: async (podName) => {
         progressRecord.donePods.push(podName);

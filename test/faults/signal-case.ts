@@ -10,7 +10,7 @@ import type { HistoryEntry } from '../sim/history.ts';
 import { openSimSession } from '../services/sim-session.ts';
 import type { FaultCommand, FaultNotes, RunOutcome, SimSession } from './fault-case.ts';
 import { FAULT_TIME_SCALE, UPGRADE_TARGET } from './fault-runner.ts';
-import { readClusterAfterRun, runInvariantViolations } from './invariants.ts';
+import { readClusterAfterRun, runInvariantViolations, waitStoresBack } from './invariants.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const NODE = path.join(REPO, 'node_modules', '.bin', 'node');
@@ -201,7 +201,7 @@ export async function runSignalCase(shape: SignalShape): Promise<void> {
       expireLease(sim, session);
     }
 
-    await sim.waitUntilSettled({ timeoutMs: 30_000 }).catch(() => undefined);
+    await waitStoresBack(sim, 15_000);
     const nextFrom = sim.history.entries.length;
     const next = await runCli(argvOf(command, pods[1]), env);
     const nextDetail = () => `${detail()}\n  next run: code ${next.code}\n${indent(next.stderr)}`;

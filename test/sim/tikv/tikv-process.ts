@@ -160,7 +160,11 @@ export class TikvProcess implements SimProcess {
     cluster.storeRunning(storeId);
     if (!fault.neverHeartbeat) {
       this.#timers.push(cluster.clock.every(cluster.timing.storeHeartbeatMs, () => {
-        if (!this.#exited) cluster.storeHeartbeat(storeId, { stopping: this.#stopping });
+        if (this.#exited) return;
+        // Set while this process has not yet shown PD it runs (no heartbeat stamped after its start second), the fault
+        // hangs it too: a TiKV that registered and then never heartbeats. A process PD already saw running keeps on.
+        if (cluster.tikvFault(this.podName).neverHeartbeat && !cluster.stores.get(storeId)?.heartbeatAfterStartSeen) return;
+        cluster.storeHeartbeat(storeId, { stopping: this.#stopping });
       }));
     }
     if (fault.crashAfterMs !== undefined) this.#after(fault.crashAfterMs, () => this.crash());

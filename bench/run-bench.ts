@@ -25,6 +25,7 @@ import { measureStartup, type StartupResult } from './startup.ts';
 import { measureStatusPhases, type StatusPhases } from './status-phases.ts';
 import { summarizeUpgrade, type UpgradeSummary } from './summary.ts';
 import { runUpgrade } from './upgrade-run.ts';
+import { DEFAULT_POLL_INTERVAL_MS } from '../src/cli/global-options.ts';
 
 /** What one harness run does. */
 export interface BenchOptions {
@@ -48,8 +49,8 @@ export const TIME_SCALE = 0.02;
  * reliably do with ~10 leaders per store.
  */
 export const REGIONS_PER_STORE = 60;
-/** The tool's default poll interval (real-world ms). */
-export const DEFAULT_POLL_MS = 1000;
+/** The tool's default poll interval (real-world ms): the CLI's own default. */
+export const DEFAULT_POLL_MS = DEFAULT_POLL_INTERVAL_MS;
 /** The anchors' cadences: TiUP polls every 2 s, tidb-operator reconciles every 15 s / 30 s. */
 export const ANCHOR_POLLS = [
   { name: 'TiUP', pollMs: 2000 },

@@ -60,7 +60,7 @@ export interface RawOperationFlags {
 
 // Twice a second: a condition is seen within half a second (reaction ≤ 1 s even with a slow PD answer), at ~6 small PD
 // requests a second while waiting — nothing to a PD. TiUP polls every 2 s, tidb-operator every 15–30 s.
-const DEFAULT_POLL_INTERVAL_MS = 500;
+export const DEFAULT_POLL_INTERVAL_MS = 500;
 
 /** Validates the global flags; throws a UsageError (exit 2) naming the flag before anything touches the cluster. */
 export function resolveGlobalOptions(flags: RawGlobalFlags, env: Readonly<Record<string, string | undefined>>): GlobalOptions {
